@@ -1,0 +1,189 @@
+package dev.obscura.backend;
+
+import dev.obscura.ring.RingTensor;
+
+/**
+ * Every ring kernel that the protocols and the network need, over Z_2^64 (Java {@code long}, wrap-around).
+ *
+ * <p>Kernels never allocate their result: they write into a caller-supplied {@code out}, so a hot loop reuses its
+ * tensors and allocates nothing per element. Unless a method says otherwise, {@code out} may be the same tensor as
+ * an input (in-place), must already have the documented shape, and is overwritten, not accumulated into. Shape
+ * mismatches throw {@link IllegalArgumentException} naming the shapes. Only the bit pattern matters: every backend
+ * must produce exactly the same bits as {@link JavaBackend}, the reference.
+ *
+ * <p>Implementations are stateless apart from fixed configuration and are safe to call from many threads at once
+ * on disjoint outputs.
+ */
+public interface Backend {
+
+    /** Short, stable name used for selection: {@code "java"}, {@code "native-cpu"}, ... */
+    String name();
+
+    /** One line describing what this backend runs on (for example the SIMD level and the thread count). */
+    String description();
+
+    // ---------------------------------------------------------------- elementwise arithmetic, with broadcasting
+
+    /**
+     * {@code out = a + b}. {@code a} and {@code b} broadcast NumPy-style; {@code out} has the broadcast shape.
+     * In-place is allowed when {@code out} is the input that already has the broadcast shape.
+     */
+    void add(RingTensor a, RingTensor b, RingTensor out);
+
+    /** {@code out = a - b}, broadcasting as {@link #add}. */
+    void sub(RingTensor a, RingTensor b, RingTensor out);
+
+    /** {@code out = a * b} elementwise (low 64 bits of the product), broadcasting as {@link #add}. */
+    void mul(RingTensor a, RingTensor b, RingTensor out);
+
+    /** {@code out = -a}. Same shape. */
+    void neg(RingTensor a, RingTensor out);
+
+    /** {@code out = a + s}. Same shape. */
+    void addScalar(RingTensor a, long s, RingTensor out);
+
+    /** {@code out = a * s}. Same shape. */
+    void mulScalar(RingTensor a, long s, RingTensor out);
+
+    /** {@code out = a}. Same element count (shapes may differ). */
+    void copy(RingTensor a, RingTensor out);
+
+    // ---------------------------------------------------------------- bitwise and shifts
+
+    /** {@code out = a & b}, broadcasting as {@link #add}. */
+    void and(RingTensor a, RingTensor b, RingTensor out);
+
+    /** {@code out = a | b}, broadcasting as {@link #add}. */
+    void or(RingTensor a, RingTensor b, RingTensor out);
+
+    /** {@code out = a ^ b}, broadcasting as {@link #add}. */
+    void xor(RingTensor a, RingTensor b, RingTensor out);
+
+    /** {@code out = ~a}. Same shape. */
+    void not(RingTensor a, RingTensor out);
+
+    /** {@code out = a << bits}, {@code 0 <= bits < 64}. Same shape. */
+    void shiftLeft(RingTensor a, int bits, RingTensor out);
+
+    /** {@code out = a >> bits} (arithmetic, sign-extending), {@code 0 <= bits < 64}. Same shape. */
+    void shiftRight(RingTensor a, int bits, RingTensor out);
+
+    /** {@code out = a >>> bits} (logical, zero-filling), {@code 0 <= bits < 64}. Same shape. */
+    void shiftRightLogical(RingTensor a, int bits, RingTensor out);
+
+    // ---------------------------------------------------------------- bit extraction and packing
+
+    /** {@code out = (a >>> bit) & 1}, {@code 0 <= bit < 64}. Same shape. */
+    void extractBit(RingTensor a, int bit, RingTensor out);
+
+    /**
+     * Packs the lowest bit of each element of {@code a} (n elements) into {@code out}, which has
+     * {@code ceil(n / 64)} elements: bit {@code i % 64} of {@code out[i / 64]} is {@code a[i] & 1}; the unused high
+     * bits of the last word are 0. {@code out} must not alias {@code a}.
+     */
+    void packBits(RingTensor a, RingTensor out);
+
+    /**
+     * Inverse of {@link #packBits}: {@code out[i] = (packed[i / 64] >>> (i % 64)) & 1} for every element of
+     * {@code out}; {@code packed} must have {@code ceil(out.numel() / 64)} elements. Must not alias.
+     */
+    void unpackBits(RingTensor packed, RingTensor out);
+
+    /**
+     * Bit-plane decomposition (a 64 x 64 bit transpose per block of 64 elements): for {@code a} of n elements,
+     * {@code out} has shape {@code [64, ceil(n / 64)]} and bit {@code i % 64} of {@code out[j][i / 64]} is bit
+     * {@code j} of {@code a[i]}; padding bits are 0. Comparison circuits use it to work on all bits of many values
+     * at once. Must not alias.
+     */
+    void toBitPlanes(RingTensor a, RingTensor out);
+
+    /** Inverse of {@link #toBitPlanes}: {@code planes} has shape {@code [64, ceil(n / 64)]}, {@code out} n elements. */
+    void fromBitPlanes(RingTensor planes, RingTensor out);
+
+    // ---------------------------------------------------------------- fixed point
+
+    /**
+     * Plaintext fixed-point truncation: {@code out = a >> fracBits} (arithmetic shift, rounding toward negative
+     * infinity), the rescaling after a product of two values with {@code fracBits} fractional bits each.
+     */
+    void truncate(RingTensor a, int fracBits, RingTensor out);
+
+    /**
+     * Fixed-point encoding {@code out[i] = rint(src[srcOffset + i] * 2^fracBits)} (ties to even) for every element
+     * of {@code out}.
+     *
+     * @throws FixedPointRangeException when a value is NaN, infinite or has {@code |x * 2^fracBits| >= 2^62}; the
+     *                                  exception names the first offending index and the range, never the value,
+     *                                  and {@code out} is left unspecified
+     */
+    void encode(double[] src, int srcOffset, int fracBits, RingTensor out);
+
+    /** {@link #encode(double[], int, int, RingTensor)} from {@code float} values. */
+    void encode(float[] src, int srcOffset, int fracBits, RingTensor out);
+
+    /** Decoding {@code dst[dstOffset + i] = (double) a[i] / 2^fracBits}, {@code a[i]} read as signed. */
+    void decode(RingTensor a, int fracBits, double[] dst, int dstOffset);
+
+    /** Decoding to {@code float}: {@code (float) ((double) a[i] / 2^fracBits)}. */
+    void decode(RingTensor a, int fracBits, float[] dst, int dstOffset);
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /**
+     * Matrix product over the ring, {@code out = op(a) · op(b)} where {@code op} transposes when the flag is set.
+     *
+     * <ul>
+     *   <li>Rank 2: {@code op(a)} is {@code [m, k]}, {@code op(b)} is {@code [k, n]}, {@code out} is {@code [m, n]}.</li>
+     *   <li>Batched: {@code a} is {@code [B, ., .]}, {@code b} is {@code [B, ., .]} or rank 2 (the same right-hand
+     *       matrix for every batch), {@code out} is {@code [B, m, n]}.</li>
+     * </ul>
+     * {@code out} must not alias an input.
+     */
+    void matmul(RingTensor a, RingTensor b, RingTensor out, boolean transposeA, boolean transposeB);
+
+    /** {@code matmul(a, b, out, false, false)}. */
+    default void matmul(final RingTensor a, final RingTensor b, final RingTensor out) {
+        matmul(a, b, out, false, false);
+    }
+
+    /**
+     * 2-D convolution (cross-correlation, as in every deep-learning framework):
+     * {@code out[n, o, y, x] = sum_{c, i, j} input[n, c, y*sH + i - pH, x*sW + j - pW] * weight[o, c, i, j]},
+     * reading zeros outside the input. {@code input} is {@code [N, C, H, W]}, {@code weight} is
+     * {@code [O, C, kH, kW]}, {@code out} is {@code [N, O, outH, outW]}. Must not alias.
+     */
+    void conv2d(RingTensor input, RingTensor weight, Conv2dSpec spec, RingTensor out);
+
+    /**
+     * Gradient of {@link #conv2d} with respect to its input: the transposed convolution of {@code gradOut}
+     * ({@code [N, O, outH, outW]}) with {@code weight} ({@code [O, C, kH, kW]}) into {@code gradInput}
+     * ({@code [N, C, H, W]}, whose H and W fix the geometry). Must not alias.
+     */
+    void conv2dBackwardInput(RingTensor gradOut, RingTensor weight, Conv2dSpec spec, RingTensor gradInput);
+
+    /**
+     * Gradient of {@link #conv2d} with respect to its weight:
+     * {@code gradWeight[o, c, i, j] = sum_{n, y, x} gradOut[n, o, y, x] * input[n, c, y*sH + i - pH, x*sW + j - pW]}.
+     * Must not alias.
+     */
+    void conv2dBackwardWeight(RingTensor input, RingTensor gradOut, Conv2dSpec spec, RingTensor gradWeight);
+
+    // ---------------------------------------------------------------- reductions
+
+    /**
+     * Sum over axis {@code axis} (negative counts from the end). {@code out} has the input's shape with that axis
+     * removed or set to 1 (either is accepted; only the element count and order matter). Must not alias.
+     */
+    void sum(RingTensor a, int axis, RingTensor out);
+
+    // ---------------------------------------------------------------- randomness
+
+    /**
+     * Fills {@code out} with the AES-128-CTR keystream of {@code key} (16 bytes), starting at counter block
+     * {@code firstBlock}. The counter block for block {@code i} is the 16-byte big-endian encoding of
+     * {@code (nonce << 64) + firstBlock + i}, which is exactly what the JDK's {@code AES/CTR/NoPadding} does with
+     * that IV; the keystream bytes are read as little-endian {@code long}s, two per block. {@code out} consumes
+     * {@code ceil(numel / 2)} blocks.
+     */
+    void aesCtrFill(byte[] key, long nonce, long firstBlock, RingTensor out);
+}

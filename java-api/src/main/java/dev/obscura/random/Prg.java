@@ -1,0 +1,65 @@
+package dev.obscura.random;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.ring.RingTensor;
+
+/**
+ * A cryptographic pseudo-random generator: AES-128 in counter mode keyed by a {@link Seed}, producing uniform
+ * elements of Z_2^64. Every share, mask and dealer value in Obscura comes from one of these; {@code java.util.Random}
+ * is never used for them.
+ *
+ * <p>The stream is fixed by (seed, stream id) and is the same on every backend: block {@code i} of stream
+ * {@code s} is {@code AES_k((s << 64) + i)}, read as two little-endian {@code long}s (see
+ * {@link Backend#aesCtrFill}). Each {@link #fill} starts on a fresh block, so a fill of an odd number of elements
+ * discards half a block. Two parties holding the same seed and stream id draw identical values in the same order;
+ * different stream ids under one seed give independent streams.
+ *
+ * <p>Not thread-safe: one generator per thread (or per party).
+ */
+public final class Prg {
+    private final Backend backend;
+    private final Seed seed;
+    private final long streamId;
+    private long nextBlock;
+
+    public Prg(final Seed seed, final long streamId, final Backend backend) {
+        this.seed = seed;
+        this.streamId = streamId;
+        this.backend = backend;
+    }
+
+    /** A generator with a fresh seed from {@link java.security.SecureRandom}, stream 0. */
+    public static Prg fresh(final Backend backend) {
+        return new Prg(Seed.random(), 0, backend);
+    }
+
+    /** Fills {@code out} with uniform elements and advances the stream. */
+    public void fill(final RingTensor out) {
+        final long blocks = (out.numel() + 1) >>> 1;
+        backend.aesCtrFill(seed.key(), streamId, nextBlock, out);
+        nextBlock += blocks;
+    }
+
+    /** A new tensor of {@code shape} with uniform elements. */
+    public RingTensor next(final int... shape) {
+        final RingTensor t = RingTensor.zeros(shape);
+        fill(t);
+        return t;
+    }
+
+    /** Number of AES blocks consumed so far. */
+    public long position() {
+        return nextBlock;
+    }
+
+    /** The stream id. */
+    public long streamId() {
+        return streamId;
+    }
+
+    /** Never shows the seed. */
+    @Override
+    public String toString() {
+        return "Prg[stream=" + streamId + ", position=" + nextBlock + ", backend=" + backend.name() + "]";
+    }
+}
