@@ -11,6 +11,10 @@ import dev.obscura.ring.RingTensor;
  * mismatches throw {@link IllegalArgumentException} naming the shapes. Only the bit pattern matters: every backend
  * must produce exactly the same bits as {@link JavaBackend}, the reference.
  *
+ * <p>Every backend validates its arguments with {@link KernelChecks} before touching memory, so all backends reject
+ * the same calls with the same messages: shift amounts, bit indices and {@code fracBits} lie in {@code [0, 64)}; an
+ * input that overlaps {@code out} must be exactly {@code out} (where in-place is allowed) or is rejected.
+ *
  * <p>Implementations are stateless apart from fixed configuration and are safe to call from many threads at once
  * on disjoint outputs.
  */
@@ -113,7 +117,9 @@ public interface Backend {
      * of {@code out}.
      *
      * @throws FixedPointRangeException when a value is NaN, infinite or has {@code |x * 2^fracBits| >= 2^62}; the
-     *                                  exception names the first offending index and the range, never the value,
+     *                                  exception is the one {@link dev.obscura.ring.FixedPoint#encode(double, long,
+     *                                  int)} throws for the first offending value with its index into {@code src}
+     *                                  ({@code srcOffset + i}); it names the index and the range, never the value,
      *                                  and {@code out} is left unspecified
      */
     void encode(double[] src, int srcOffset, int fracBits, RingTensor out);

@@ -33,11 +33,16 @@ public record Conv2dSpec(int strideH, int strideW, int padH, int padW) {
     }
 
     private static int outSize(final int in, final int k, final int stride, final int pad) {
-        final int span = in + 2 * pad - k;
+        // In long: a large padding must be an error, not an int overflow.
+        final long span = (long) in + 2L * pad - k;
         if (span < 0) {
             throw new IllegalArgumentException("kernel larger than padded input, input=" + in + ", kernel=" + k
                 + ", padding=" + pad);
         }
-        return span / stride + 1;
+        if (span > Integer.MAX_VALUE - 1) {
+            throw new IllegalArgumentException("padded input too large, input=" + in + ", kernel=" + k
+                + ", padding=" + pad);
+        }
+        return (int) (span / stride + 1);
     }
 }

@@ -1,0 +1,465 @@
+package dev.obscura.backend;
+
+import dev.obscura.ring.RingTensor;
+import dev.obscura.ring.Shapes;
+
+/**
+ * The argument checks of every {@link Backend} kernel, and the sizes they derive, shared by all backends so that
+ * every backend rejects exactly the same calls with exactly the same messages before it touches memory.
+ *
+ * <p>Every failure is an {@link IllegalArgumentException} whose message is the kernel name followed by key=value
+ * facts about shapes and parameters. Element values never appear: tensors may hold secret shares. A closed tensor
+ * fails with {@link IllegalStateException} (from {@link RingTensor#buffer()}).
+ *
+ * <p>Aliasing rules (checked by address, so views are caught too): an input of an elementwise kernel may be
+ * {@code out} itself (same memory, same element count) or disjoint from it, never partly overlapping; kernels
+ * documented "must not alias" reject any overlap.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class KernelChecks {
+    /** Number of bits in a ring element; shift amounts, bit indices and fractional bits lie in [0, 64). */
+    public static final int RING_BITS = 64;
+    /** Bytes of an AES-128 key. */
+    public static final int AES_KEY_BYTES = 16;
+
+    private KernelChecks() {
+    }
+
+    // ---------------------------------------------------------------- derived sizes
+
+    /**
+     * How two operands broadcast to the output: the output shape and, for each operand, the strides (in elements)
+     * with which it is read, 0 on broadcast axes.
+     */
+    public static final class Broadcast {
+        private final boolean sameShape;
+        private final int[] shape;
+        private final long[] stridesA;
+        private final long[] stridesB;
+        private final long numel;
+
+        Broadcast(final boolean sameShape, final int[] shape, final long[] stridesA, final long[] stridesB) {
+            this.sameShape = sameShape;
+            this.shape = shape;
+            this.stridesA = stridesA;
+            this.stridesB = stridesB;
+            this.numel = Shapes.numel(shape);
+        }
+
+        /**
+         * Whether {@code a}, {@code b} and {@code out} all have the same element count, so that no element is
+         * repeated and element {@code i} of each operand goes with element {@code i} of the output.
+         */
+        public boolean sameShape() {
+            return sameShape;
+        }
+
+        /** The output shape (a copy). */
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        /** The rank of the output. */
+        public int rank() {
+            return shape.length;
+        }
+
+        /** Strides with which {@code a} is read, aligned with {@link #shape()} (a copy). */
+        public long[] stridesA() {
+            return stridesA.clone();
+        }
+
+        /** Strides with which {@code b} is read, aligned with {@link #shape()} (a copy). */
+        public long[] stridesB() {
+            return stridesB.clone();
+        }
+
+        /** Number of output elements. */
+        public long numel() {
+            return numel;
+        }
+
+        @Override
+        public String toString() {
+            return "Broadcast[shape=" + Shapes.toString(shape) + ", sameShape=" + sameShape + "]";
+        }
+    }
+
+    /**
+     * Sizes of a (batched) matrix product: {@code op(a)} is {@code [m, k]}, {@code op(b)} is {@code [k, n]}, per
+     * batch.
+     *
+     * @param batch   number of products (1 when {@code a} has rank 2)
+     * @param m       rows of {@code op(a)} and of the output
+     * @param k       inner dimension
+     * @param n       columns of {@code op(b)} and of the output
+     * @param sharedB whether one rank-2 {@code b} serves every batch (true also for an unbatched product)
+     */
+    public record Matmul(int batch, int m, int k, int n, boolean sharedB) {
+        /** Elements of one {@code a} matrix. */
+        public long aStride() {
+            return (long) m * k;
+        }
+
+        /** Elements of one {@code b} matrix, 0 when it is shared. */
+        public long bStride() {
+            return sharedB ? 0 : (long) k * n;
+        }
+
+        /** Elements of one output matrix. */
+        public long outStride() {
+            return (long) m * n;
+        }
+    }
+
+    /**
+     * Geometry of a 2-D convolution: input {@code [batch, inChannels, inH, inW]}, weight
+     * {@code [outChannels, inChannels, kernelH, kernelW]}, output {@code [batch, outChannels, outH, outW]}.
+     */
+    public record Conv(int batch, int inChannels, int inH, int inW, int outChannels, int kernelH, int kernelW,
+                       int outH, int outW, int strideH, int strideW, int padH, int padW) {
+    }
+
+    /**
+     * A reduction over one axis of a row-major tensor viewed as {@code [outer, axisSize, inner]}.
+     *
+     * @param axis     the axis, made non-negative
+     * @param outer    product of the dimensions before the axis
+     * @param axisSize the dimension summed over
+     * @param inner    product of the dimensions after the axis
+     */
+    public record Sum(int axis, long outer, int axisSize, long inner) {
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /**
+     * {@code add}, {@code sub}, {@code mul}, {@code and}, {@code or}, {@code xor}: the operands broadcast
+     * NumPy-style, {@code out} has exactly the broadcast shape, and an input that overlaps {@code out} is
+     * {@code out} itself.
+     */
+    public static Broadcast broadcast(final String op, final RingTensor a, final RingTensor b, final RingTensor out) {
+        final int[] sa = a.shape();
+        final int[] sb = b.shape();
+        final int[] so = out.shape();
+        final int[] target;
+        try {
+            target = Shapes.broadcast(sa, sb);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + " operands do not broadcast, a=" + Shapes.toString(sa)
+                + ", b=" + Shapes.toString(sb), e);
+        }
+        if (!Shapes.equal(target, so)) {
+            throw new IllegalArgumentException(op + " out must have the broadcast shape, a=" + Shapes.toString(sa)
+                + ", b=" + Shapes.toString(sb) + ", broadcast=" + Shapes.toString(target)
+                + ", out=" + Shapes.toString(so));
+        }
+        inPlaceOrDisjoint(op, "a", a, out);
+        inPlaceOrDisjoint(op, "b", b, out);
+        // Equal element counts mean the shapes differ at most by axes of size 1: element i lines up everywhere.
+        final boolean same = a.numel() == out.numel() && b.numel() == out.numel();
+        return new Broadcast(same, target, Shapes.broadcastStrides(sa, target), Shapes.broadcastStrides(sb, target));
+    }
+
+    /** A unary kernel whose output has the input's shape; {@code out} may be {@code a}. */
+    public static void sameShape(final String op, final RingTensor a, final RingTensor out) {
+        if (!a.sameShape(out)) {
+            throw new IllegalArgumentException(op + " out must have the shape of a, a=" + a + ", out=" + out);
+        }
+        inPlaceOrDisjoint(op, "a", a, out);
+    }
+
+    /** {@code copy}: same element count, shapes may differ; {@code out} may be {@code a}. */
+    public static void sameNumel(final String op, final RingTensor a, final RingTensor out) {
+        if (a.numel() != out.numel()) {
+            throw new IllegalArgumentException(op + " out must have the element count of a, a=" + a
+                + ", out=" + out + ", a.numel=" + a.numel() + ", out.numel=" + out.numel());
+        }
+        inPlaceOrDisjoint(op, "a", a, out);
+    }
+
+    /** A shift amount or bit index, in [0, 64). */
+    public static void bitIndex(final String op, final String name, final int value) {
+        if (value < 0 || value >= RING_BITS) {
+            throw new IllegalArgumentException(op + " " + name + " must be in [0, 64), " + name + "=" + value);
+        }
+    }
+
+    // ---------------------------------------------------------------- bits
+
+    /** {@code packBits}: {@code out} has {@code ceil(n / 64)} elements and does not overlap {@code a}. */
+    public static long packBits(final RingTensor a, final RingTensor out) {
+        final long words = words(a.numel());
+        if (out.numel() != words) {
+            throw new IllegalArgumentException("packBits out must have ceil(n / 64) elements, a=" + a
+                + ", out=" + out + ", n=" + a.numel() + ", expected=" + words);
+        }
+        disjoint("packBits", "a", a, out);
+        return words;
+    }
+
+    /** {@code unpackBits}: {@code packed} has {@code ceil(out.numel() / 64)} elements and does not overlap. */
+    public static long unpackBits(final RingTensor packed, final RingTensor out) {
+        final long words = words(out.numel());
+        if (packed.numel() != words) {
+            throw new IllegalArgumentException("unpackBits packed must have ceil(n / 64) elements, packed=" + packed
+                + ", out=" + out + ", n=" + out.numel() + ", expected=" + words);
+        }
+        disjoint("unpackBits", "packed", packed, out);
+        return words;
+    }
+
+    /** {@code toBitPlanes}: {@code out} is {@code [64, ceil(n / 64)]}; returns the words per plane. */
+    public static long toBitPlanes(final RingTensor a, final RingTensor out) {
+        final long words = words(a.numel());
+        if (out.rank() != 2 || out.dim(0) != RING_BITS || out.dim(1) != words) {
+            throw new IllegalArgumentException("toBitPlanes out must have shape [64, ceil(n / 64)], a=" + a
+                + ", out=" + out + ", n=" + a.numel() + ", expected=[64, " + words + "]");
+        }
+        disjoint("toBitPlanes", "a", a, out);
+        return words;
+    }
+
+    /** {@code fromBitPlanes}: {@code planes} is {@code [64, ceil(n / 64)]}; returns the words per plane. */
+    public static long fromBitPlanes(final RingTensor planes, final RingTensor out) {
+        final long words = words(out.numel());
+        if (planes.rank() != 2 || planes.dim(0) != RING_BITS || planes.dim(1) != words) {
+            throw new IllegalArgumentException("fromBitPlanes planes must have shape [64, ceil(n / 64)], planes="
+                + planes + ", out=" + out + ", n=" + out.numel() + ", expected=[64, " + words + "]");
+        }
+        disjoint("fromBitPlanes", "planes", planes, out);
+        return words;
+    }
+
+    // ---------------------------------------------------------------- fixed point
+
+    /** {@code encode}: fractional bits in [0, 64) and {@code out.numel()} values from {@code srcOffset}. */
+    public static void encode(final int srcLength, final int srcOffset, final int fracBits, final RingTensor out) {
+        bitIndex("encode", "fracBits", fracBits);
+        if (srcOffset < 0 || srcOffset + out.numel() > srcLength) {
+            throw new IllegalArgumentException("encode source range must lie within src, src.length=" + srcLength
+                + ", srcOffset=" + srcOffset + ", out=" + out + ", numel=" + out.numel());
+        }
+        out.buffer();
+    }
+
+    /** {@code decode}: fractional bits in [0, 64) and room for {@code a.numel()} values from {@code dstOffset}. */
+    public static void decode(final RingTensor a, final int fracBits, final int dstLength, final int dstOffset) {
+        bitIndex("decode", "fracBits", fracBits);
+        if (dstOffset < 0 || dstOffset + a.numel() > dstLength) {
+            throw new IllegalArgumentException("decode destination range must lie within dst, dst.length="
+                + dstLength + ", dstOffset=" + dstOffset + ", a=" + a + ", numel=" + a.numel());
+        }
+        a.buffer();
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /**
+     * {@code matmul}: {@code a} rank 2 or 3; {@code b} rank 2, or rank 3 with {@code a}'s batch; inner dimensions
+     * equal; {@code out} exactly {@code [m, n]} or {@code [batch, m, n]}; no overlap.
+     */
+    public static Matmul matmul(final RingTensor a, final RingTensor b, final RingTensor out,
+                                final boolean transposeA, final boolean transposeB) {
+        final String facts = ", a=" + a + ", b=" + b + ", out=" + out + ", transposeA=" + transposeA
+            + ", transposeB=" + transposeB;
+        if (a.rank() != 2 && a.rank() != 3) {
+            throw new IllegalArgumentException("matmul a must have rank 2 or 3" + facts);
+        }
+        if (b.rank() != 2 && !(b.rank() == 3 && a.rank() == 3)) {
+            throw new IllegalArgumentException("matmul b must have rank 2, or rank 3 when a has rank 3" + facts);
+        }
+        final boolean batched = a.rank() == 3;
+        final int batch = batched ? a.dim(0) : 1;
+        if (b.rank() == 3 && b.dim(0) != batch) {
+            throw new IllegalArgumentException("matmul batch sizes must match" + facts);
+        }
+        final int m = transposeA ? a.dim(-1) : a.dim(-2);
+        final int ka = transposeA ? a.dim(-2) : a.dim(-1);
+        final int kb = transposeB ? b.dim(-1) : b.dim(-2);
+        final int n = transposeB ? b.dim(-2) : b.dim(-1);
+        if (ka != kb) {
+            throw new IllegalArgumentException("matmul inner dimensions must match, k(a)=" + ka + ", k(b)=" + kb
+                + facts);
+        }
+        final boolean outOk = batched ? out.hasShape(batch, m, n) : out.hasShape(m, n);
+        if (!outOk) {
+            throw new IllegalArgumentException("matmul out must have shape "
+                + (batched ? Shapes.toString(batch, m, n) : Shapes.toString(m, n)) + facts);
+        }
+        disjoint("matmul", "a", a, out);
+        disjoint("matmul", "b", b, out);
+        return new Matmul(batch, m, ka, n, b.rank() == 2);
+    }
+
+    /** {@code conv2d}: input {@code [N, C, H, W]}, weight {@code [O, C, kH, kW]}, out {@code [N, O, outH, outW]}. */
+    public static Conv conv2d(final RingTensor input, final RingTensor weight, final Conv2dSpec spec,
+                              final RingTensor out) {
+        final String op = "conv2d";
+        final Conv g = geometry(op, input.shape(), weight.shape(), spec,
+            ", input=" + input + ", weight=" + weight + ", out=" + out + ", spec=" + spec);
+        if (!out.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
+            throw new IllegalArgumentException(op + " out must have shape "
+                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + ", input=" + input
+                + ", weight=" + weight + ", out=" + out + ", spec=" + spec);
+        }
+        disjoint(op, "input", input, out);
+        disjoint(op, "weight", weight, out);
+        return g;
+    }
+
+    /**
+     * {@code conv2dBackwardInput}: gradOut {@code [N, O, outH, outW]}, weight {@code [O, C, kH, kW]}, gradInput
+     * {@code [N, C, H, W]}, where {@code outH, outW} are what {@code spec} gives for {@code H, W}.
+     */
+    public static Conv conv2dBackwardInput(final RingTensor gradOut, final RingTensor weight, final Conv2dSpec spec,
+                                           final RingTensor gradInput) {
+        final String op = "conv2dBackwardInput";
+        final String facts = ", gradOut=" + gradOut + ", weight=" + weight + ", gradInput=" + gradInput
+            + ", spec=" + spec;
+        final Conv g = geometry(op, gradInput.shape(), weight.shape(), spec, facts);
+        if (!gradOut.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
+            throw new IllegalArgumentException(op + " gradOut must have shape "
+                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + facts);
+        }
+        disjoint(op, "gradOut", gradOut, gradInput);
+        disjoint(op, "weight", weight, gradInput);
+        return g;
+    }
+
+    /**
+     * {@code conv2dBackwardWeight}: input {@code [N, C, H, W]}, gradOut {@code [N, O, outH, outW]}, gradWeight
+     * {@code [O, C, kH, kW]}.
+     */
+    public static Conv conv2dBackwardWeight(final RingTensor input, final RingTensor gradOut, final Conv2dSpec spec,
+                                            final RingTensor gradWeight) {
+        final String op = "conv2dBackwardWeight";
+        final String facts = ", input=" + input + ", gradOut=" + gradOut + ", gradWeight=" + gradWeight
+            + ", spec=" + spec;
+        final Conv g = geometry(op, input.shape(), gradWeight.shape(), spec, facts);
+        if (!gradOut.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
+            throw new IllegalArgumentException(op + " gradOut must have shape "
+                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + facts);
+        }
+        disjoint(op, "input", input, gradWeight);
+        disjoint(op, "gradOut", gradOut, gradWeight);
+        return g;
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /**
+     * {@code sum}: {@code axis} in {@code [-rank, rank)}; {@code out} has the input's shape with that axis removed
+     * or set to 1; no overlap.
+     */
+    public static Sum sum(final RingTensor a, final int axis, final RingTensor out) {
+        final int rank = a.rank();
+        if (axis < -rank || axis >= rank) {
+            throw new IllegalArgumentException("sum axis must be in [-rank, rank), axis=" + axis + ", a=" + a);
+        }
+        final int ax = axis < 0 ? axis + rank : axis;
+        final int[] shape = a.shape();
+        final int[] kept = shape.clone();
+        kept[ax] = 1;
+        final int[] removed = new int[rank - 1];
+        long outer = 1;
+        long inner = 1;
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i < ax) {
+                outer *= shape[i];
+            } else if (i > ax) {
+                inner *= shape[i];
+            }
+            if (i != ax) {
+                removed[j++] = shape[i];
+            }
+        }
+        if (!out.hasShape(kept) && !out.hasShape(removed)) {
+            throw new IllegalArgumentException("sum out must have the shape of a with the axis removed or set to 1,"
+                + " a=" + a + ", axis=" + axis + ", out=" + out + ", expected=" + Shapes.toString(removed)
+                + " or " + Shapes.toString(kept));
+        }
+        disjoint("sum", "a", a, out);
+        return new Sum(ax, outer, shape[ax], inner);
+    }
+
+    // ---------------------------------------------------------------- randomness
+
+    /** {@code aesCtrFill}: an AES-128 key of 16 bytes and an open output. */
+    public static void aesCtrFill(final byte[] key, final RingTensor out) {
+        if (key == null || key.length != AES_KEY_BYTES) {
+            throw new IllegalArgumentException("aesCtrFill key must be 16 bytes, key.length="
+                + (key == null ? "null" : Integer.toString(key.length)));
+        }
+        out.buffer();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** {@code ceil(n / 64)}: the 64-bit words that hold one bit per element. */
+    public static long words(final long n) {
+        return (n + RING_BITS - 1) >>> 6;
+    }
+
+    /**
+     * Rejects a partial overlap of {@code in} and {@code out}: they must be disjoint or the very same elements
+     * (same start, same count), which is what an in-place elementwise kernel may rely on.
+     */
+    public static void inPlaceOrDisjoint(final String op, final String name, final RingTensor in,
+                                         final RingTensor out) {
+        final long inStart = in.buffer().addressOffset();
+        final long outStart = out.buffer().addressOffset();
+        final boolean identical = inStart == outStart && in.numel() == out.numel();
+        if (!identical && overlap(in, out)) {
+            throw new IllegalArgumentException(op + " " + name + " must be out itself or not overlap it, "
+                + name + "=" + in + ", out=" + out);
+        }
+    }
+
+    /** Rejects any overlap of {@code in} and {@code out}, for kernels that read inputs after writing outputs. */
+    public static void disjoint(final String op, final String name, final RingTensor in, final RingTensor out) {
+        if (overlap(in, out)) {
+            throw new IllegalArgumentException(op + " " + name + " must not alias out, " + name + "=" + in
+                + ", out=" + out);
+        }
+    }
+
+    private static boolean overlap(final RingTensor x, final RingTensor y) {
+        final long xs = x.buffer().addressOffset();
+        final long ys = y.buffer().addressOffset();
+        final long xe = xs + (long) x.buffer().capacity();
+        final long ye = ys + (long) y.buffer().capacity();
+        return xs < ye && ys < xe;
+    }
+
+    private static Conv geometry(final String op, final int[] input, final int[] weight, final Conv2dSpec spec,
+                                 final String facts) {
+        if (spec == null) {
+            throw new IllegalArgumentException(op + " spec must not be null" + facts);
+        }
+        if (input.length != 4 || weight.length != 4) {
+            throw new IllegalArgumentException(op + " input and weight must have rank 4" + facts);
+        }
+        if (input[1] != weight[1]) {
+            throw new IllegalArgumentException(op + " input and weight channels must match, inputChannels="
+                + input[1] + ", weightChannels=" + weight[1] + facts);
+        }
+        if (weight[2] < 1 || weight[3] < 1) {
+            throw new IllegalArgumentException(op + " kernel must be at least 1x1, kernelH=" + weight[2]
+                + ", kernelW=" + weight[3] + facts);
+        }
+        // In long: a huge padding must be an error, not an int overflow.
+        final long spanH = (long) input[2] + 2L * spec.padH() - weight[2];
+        final long spanW = (long) input[3] + 2L * spec.padW() - weight[3];
+        if (spanH < 0 || spanW < 0) {
+            throw new IllegalArgumentException(op + " kernel must fit in the padded input" + facts);
+        }
+        if (spanH > Integer.MAX_VALUE || spanW > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + " padded input too large" + facts);
+        }
+        return new Conv(input[0], input[1], input[2], input[3], weight[0], weight[2], weight[3],
+            spec.outH(input[2], weight[2]), spec.outW(input[3], weight[3]),
+            spec.strideH(), spec.strideW(), spec.padH(), spec.padW());
+    }
+}
