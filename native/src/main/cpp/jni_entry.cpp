@@ -1,0 +1,167 @@
+// Decodes a backend's configuration and forwards each call to the kernel table of its instruction-set level.
+#include "obscura_jni.h"
+
+#include "aes_ctr.h"
+#include "cpu_features.h"
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace obscura {
+namespace jni {
+namespace {
+
+// The Java side never asks for a level above cpu_max_level(); clamping anyway keeps a stale or forged config from
+// executing instructions the CPU lacks.
+const KernelTable& table(const int config) {
+    const int level = config & 0xF;
+    const int usable = level < cpu_max_level() ? level : cpu_max_level();
+    switch (usable) {
+        case kAvx512: return kAvx512Kernels;
+        case kAvx2: return kAvx2Kernels;
+        default: return kScalarKernels;
+    }
+}
+
+int threads(const int config) {
+    const int t = config >> 8;
+    return t < 1 ? 1 : t;
+}
+
+ConvGeometry geometry(const int n, const int c, const int h, const int w, const int o, const int kh, const int kw,
+                      const int sh, const int sw, const int ph, const int pw, const int oh, const int ow) {
+    return ConvGeometry{n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow};
+}
+
+}  // namespace
+
+int maxLevel() { return cpu_max_level(); }
+
+int features() {
+    const CpuFeatures& f = cpu_features();
+    return (f.aes ? 1 : 0) | (f.vaes ? 2 : 0);
+}
+
+int initPool(const int threads) { return pool_init(threads); }
+
+int poolSize() { return pool_size(); }
+
+int aesImpl(const int config) {
+    const CpuFeatures& f = cpu_features();
+    const int level = config & 0xF;
+    if ((config & 0x10) != 0 || !f.aes) {
+        return kAesSoftware;
+    }
+    if (f.vaes && level >= kAvx512 && f.avx512) {
+        return kAesVaes512;
+    }
+    if (f.vaes && level >= kAvx2) {
+        return kAesVaes256;
+    }
+    return kAesNi;
+}
+
+void binary(const int config, const int op, const uint64_t* a, const uint64_t* b, uint64_t* out, const int64_t n) {
+    table(config).binary(op, a, b, out, n, threads(config));
+}
+
+void binaryBroadcast(const int config, const int op, const uint64_t* a, const uint64_t* b, uint64_t* out,
+                     const int rank, const int64_t* geometry) {
+    table(config).binary_broadcast(op, a, b, out, rank, geometry, geometry + rank, geometry + 2 * rank,
+                                   threads(config));
+}
+
+void unary(const int config, const int op, const uint64_t* a, const uint64_t scalar, uint64_t* out,
+           const int64_t n) {
+    table(config).unary(op, a, scalar, out, n, threads(config));
+}
+
+void packBits(const int config, const uint64_t* a, uint64_t* out, const int64_t n) {
+    table(config).pack_bits(a, out, n, threads(config));
+}
+
+void unpackBits(const int config, const uint64_t* packed, uint64_t* out, const int64_t n) {
+    table(config).unpack_bits(packed, out, n, threads(config));
+}
+
+void toBitPlanes(const int config, const uint64_t* a, uint64_t* out, const int64_t n) {
+    table(config).to_bit_planes(a, out, n, threads(config));
+}
+
+void fromBitPlanes(const int config, const uint64_t* planes, uint64_t* out, const int64_t n) {
+    table(config).from_bit_planes(planes, out, n, threads(config));
+}
+
+int64_t encodeDouble(const int config, const double* src, const int srcOffset, const int fracBits, uint64_t* out,
+                     const int64_t n) {
+    return table(config).encode_f64(src + srcOffset, fracBits, out, n, threads(config));
+}
+
+int64_t encodeFloat(const int config, const float* src, const int srcOffset, const int fracBits, uint64_t* out,
+                    const int64_t n) {
+    return table(config).encode_f32(src + srcOffset, fracBits, out, n, threads(config));
+}
+
+void decodeDouble(const int config, const uint64_t* a, const int fracBits, double* dst, const int dstOffset,
+                  const int64_t n) {
+    table(config).decode_f64(a, fracBits, dst + dstOffset, n, threads(config));
+}
+
+void decodeFloat(const int config, const uint64_t* a, const int fracBits, float* dst, const int dstOffset,
+                 const int64_t n) {
+    table(config).decode_f32(a, fracBits, dst + dstOffset, n, threads(config));
+}
+
+void sum(const int config, const uint64_t* a, uint64_t* out, const int64_t outer, const int64_t len,
+         const int64_t inner) {
+    table(config).sum_axis(a, out, outer, len, inner, threads(config));
+}
+
+void matmul(const int config, const uint64_t* a, const uint64_t* b, uint64_t* out, const int64_t batch,
+            const int64_t m, const int64_t n, const int64_t k, const bool transposeA, const bool transposeB,
+            const bool shareB) {
+    // a holds [m, k] row-major, or [k, m] when transposed; b holds [k, n], or [n, k] when transposed.
+    MatmulProblem p{};
+    p.batch = batch;
+    p.m = m;
+    p.n = n;
+    p.k = k;
+    p.a = a;
+    p.rsa = transposeA ? 1 : k;
+    p.csa = transposeA ? m : 1;
+    p.batch_a = m * k;
+    p.b = b;
+    p.rsb = transposeB ? 1 : n;
+    p.csb = transposeB ? k : 1;
+    p.batch_b = shareB ? 0 : k * n;
+    p.c = out;
+    table(config).matmul(p, threads(config));
+}
+
+void conv2d(const int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, const int n, const int c,
+            const int h, const int w, const int o, const int kh, const int kw, const int sh, const int sw,
+            const int ph, const int pw, const int oh, const int ow) {
+    const ConvGeometry g = geometry(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow);
+    table(config).conv2d(input, weight, out, g, threads(config));
+}
+
+void conv2dBackwardInput(const int config, const uint64_t* gradOut, const uint64_t* weight, uint64_t* gradInput,
+                         const int n, const int c, const int h, const int w, const int o, const int kh, const int kw,
+                         const int sh, const int sw, const int ph, const int pw, const int oh, const int ow) {
+    const ConvGeometry g = geometry(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow);
+    table(config).conv2d_backward_input(gradOut, weight, gradInput, g, threads(config));
+}
+
+void conv2dBackwardWeight(const int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight,
+                          const int n, const int c, const int h, const int w, const int o, const int kh, const int kw,
+                          const int sh, const int sw, const int ph, const int pw, const int oh, const int ow) {
+    const ConvGeometry g = geometry(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow);
+    table(config).conv2d_backward_weight(input, gradOut, gradWeight, g, threads(config));
+}
+
+void aesCtrFill(const int config, const uint8_t* key, const uint64_t nonce, const uint64_t firstBlock, uint64_t* out,
+                const int64_t n) {
+    aes_ctr_fill(aesImpl(config), key, nonce, firstBlock, out, n, threads(config));
+}
+
+}  // namespace jni
+}  // namespace obscura

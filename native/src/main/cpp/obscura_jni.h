@@ -1,0 +1,52 @@
+// The functions behind the native methods of dev.obscura.cpu.CpuKernels. JavaCPP generates the JNI glue that
+// includes this header and calls these functions; one function per native method, with the same name.
+//
+// `config` packs what a backend instance fixes once: bits 0-3 the instruction-set level (kernels.h Level), bit 4
+// forces the portable software AES (tests only), bits 8 and up the most threads one call may use. The Java side has
+// validated every shape and every pointer; nothing here checks them again.
+#pragma once
+
+#include <cstdint>
+
+namespace obscura {
+namespace jni {
+
+int maxLevel();
+int features();  // bit 0 AES-NI, bit 1 VAES
+int initPool(int threads);
+int poolSize();
+int aesImpl(int config);
+
+void binary(int config, int op, const uint64_t* a, const uint64_t* b, uint64_t* out, int64_t n);
+// geometry holds shape[rank], then a's strides[rank], then b's strides[rank], in elements.
+void binaryBroadcast(int config, int op, const uint64_t* a, const uint64_t* b, uint64_t* out, int rank,
+                     const int64_t* geometry);
+void unary(int config, int op, const uint64_t* a, uint64_t scalar, uint64_t* out, int64_t n);
+
+void packBits(int config, const uint64_t* a, uint64_t* out, int64_t n);
+void unpackBits(int config, const uint64_t* packed, uint64_t* out, int64_t n);
+void toBitPlanes(int config, const uint64_t* a, uint64_t* out, int64_t n);
+void fromBitPlanes(int config, const uint64_t* planes, uint64_t* out, int64_t n);
+
+// Return the index (relative to srcOffset) of the first value that cannot be encoded, or -1.
+int64_t encodeDouble(int config, const double* src, int srcOffset, int fracBits, uint64_t* out, int64_t n);
+int64_t encodeFloat(int config, const float* src, int srcOffset, int fracBits, uint64_t* out, int64_t n);
+void decodeDouble(int config, const uint64_t* a, int fracBits, double* dst, int dstOffset, int64_t n);
+void decodeFloat(int config, const uint64_t* a, int fracBits, float* dst, int dstOffset, int64_t n);
+
+void sum(int config, const uint64_t* a, uint64_t* out, int64_t outer, int64_t len, int64_t inner);
+
+void matmul(int config, const uint64_t* a, const uint64_t* b, uint64_t* out, int64_t batch, int64_t m, int64_t n,
+            int64_t k, bool transposeA, bool transposeB, bool shareB);
+
+void conv2d(int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, int n, int c, int h, int w,
+            int o, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
+void conv2dBackwardInput(int config, const uint64_t* gradOut, const uint64_t* weight, uint64_t* gradInput, int n,
+                         int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
+void conv2dBackwardWeight(int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight, int n,
+                          int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
+
+void aesCtrFill(int config, const uint8_t* key, uint64_t nonce, uint64_t firstBlock, uint64_t* out, int64_t n);
+
+}  // namespace jni
+}  // namespace obscura

@@ -1,0 +1,125 @@
+package dev.obscura.cpu;
+
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.Namespace;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * Every native method of the CPU backend, bound by JavaCPP to {@code obscura_jni.h} (native/src/main/cpp).
+ *
+ * <p>The build runs JavaCPP's generator on this class to produce the JNI glue, and CMake compiles that glue with the
+ * kernels into one library, {@code libjniobscura.so}, under {@code dev/obscura/cpu/linux-x86_64/} where
+ * {@link org.bytedeco.javacpp.Loader} finds it. Tensors cross as raw addresses ({@code long}), so no JavaCPP pointer
+ * type leaves this package and no call allocates.
+ *
+ * <p>Nothing here checks anything: {@link NativeCpuBackend} validates every argument first. {@code config} packs the
+ * instruction-set level (bits 0-3), the software-AES switch (bit 4) and the thread limit (bits 8 and up).
+ */
+@Platform(include = "obscura_jni.h", library = "jniobscura")
+@Namespace("obscura::jni")
+final class CpuKernels {
+    static final int ADD = 0;
+    static final int SUB = 1;
+    static final int MUL = 2;
+    static final int AND = 3;
+    static final int OR = 4;
+    static final int XOR = 5;
+
+    static final int NEG = 0;
+    static final int NOT = 1;
+    static final int ADD_SCALAR = 2;
+    static final int MUL_SCALAR = 3;
+    static final int COPY = 4;
+    static final int SHIFT_LEFT = 5;
+    static final int SHIFT_RIGHT = 6;
+    static final int SHIFT_RIGHT_LOGICAL = 7;
+    static final int EXTRACT_BIT = 8;
+
+    /** Bit of {@link #features()}: AES-NI. */
+    static final int FEATURE_AES = 1;
+    /** Bit of {@link #features()}: VAES. */
+    static final int FEATURE_VAES = 2;
+
+    /** Values of {@link #aesImpl(int)}. */
+    static final String[] AES_IMPLS = {"software-aes", "aes-ni", "vaes256", "vaes512"};
+
+    private CpuKernels() {
+    }
+
+    /** The highest {@link SimdLevel} ordinal this CPU runs. */
+    static native int maxLevel();
+
+    static native int features();
+
+    /** Creates the process-wide thread pool unless it exists; returns its size. */
+    static native int initPool(int threads);
+
+    static native int poolSize();
+
+    /** Which AES implementation a configuration uses, an index into {@link #AES_IMPLS}. */
+    static native int aesImpl(int config);
+
+    static native void binary(int config, int op, @Cast("const uint64_t*") long a, @Cast("const uint64_t*") long b,
+                              @Cast("uint64_t*") long out, long n);
+
+    @CriticalRegion
+    static native void binaryBroadcast(int config, int op, @Cast("const uint64_t*") long a,
+                                       @Cast("const uint64_t*") long b, @Cast("uint64_t*") long out, int rank,
+                                       @Cast("const int64_t*") long[] geometry);
+
+    static native void unary(int config, int op, @Cast("const uint64_t*") long a, @Cast("uint64_t") long scalar,
+                             @Cast("uint64_t*") long out, long n);
+
+    static native void packBits(int config, @Cast("const uint64_t*") long a, @Cast("uint64_t*") long out, long n);
+
+    static native void unpackBits(int config, @Cast("const uint64_t*") long packed, @Cast("uint64_t*") long out,
+                                  long n);
+
+    static native void toBitPlanes(int config, @Cast("const uint64_t*") long a, @Cast("uint64_t*") long out, long n);
+
+    static native void fromBitPlanes(int config, @Cast("const uint64_t*") long planes, @Cast("uint64_t*") long out,
+                                     long n);
+
+    /** Returns the index (relative to {@code srcOffset}) of the first value that cannot be encoded, or -1. */
+    @CriticalRegion
+    static native long encodeDouble(int config, @Cast("const double*") double[] src, int srcOffset, int fracBits,
+                                    @Cast("uint64_t*") long out, long n);
+
+    @CriticalRegion
+    static native long encodeFloat(int config, @Cast("const float*") float[] src, int srcOffset, int fracBits,
+                                   @Cast("uint64_t*") long out, long n);
+
+    @CriticalRegion
+    static native void decodeDouble(int config, @Cast("const uint64_t*") long a, int fracBits, double[] dst,
+                                    int dstOffset, long n);
+
+    @CriticalRegion
+    static native void decodeFloat(int config, @Cast("const uint64_t*") long a, int fracBits, float[] dst,
+                                   int dstOffset, long n);
+
+    static native void sum(int config, @Cast("const uint64_t*") long a, @Cast("uint64_t*") long out, long outer,
+                           long len, long inner);
+
+    static native void matmul(int config, @Cast("const uint64_t*") long a, @Cast("const uint64_t*") long b,
+                              @Cast("uint64_t*") long out, long batch, long m, long n, long k, boolean transposeA,
+                              boolean transposeB, boolean shareB);
+
+    static native void conv2d(int config, @Cast("const uint64_t*") long input, @Cast("const uint64_t*") long weight,
+                              @Cast("uint64_t*") long out, int n, int c, int h, int w, int o, int kh, int kw, int sh,
+                              int sw, int ph, int pw, int oh, int ow);
+
+    static native void conv2dBackwardInput(int config, @Cast("const uint64_t*") long gradOut,
+                                           @Cast("const uint64_t*") long weight, @Cast("uint64_t*") long gradInput,
+                                           int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph,
+                                           int pw, int oh, int ow);
+
+    static native void conv2dBackwardWeight(int config, @Cast("const uint64_t*") long input,
+                                            @Cast("const uint64_t*") long gradOut,
+                                            @Cast("uint64_t*") long gradWeight, int n, int c, int h, int w, int o,
+                                            int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
+
+    @CriticalRegion
+    static native void aesCtrFill(int config, @Cast("const uint8_t*") byte[] key, @Cast("uint64_t") long nonce,
+                                  @Cast("uint64_t") long firstBlock, @Cast("uint64_t*") long out, long n);
+}
