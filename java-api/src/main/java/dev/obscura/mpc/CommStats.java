@@ -1,0 +1,123 @@
+package dev.obscura.mpc;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Counters of one party: rounds, bytes sent, dealer bytes and online/offline wall time, for the session and per
+ * operation. An operation is counted inclusively: a ReLU's counters include the multiplications inside it.
+ *
+ * <pre>{@code
+ * try (CommStats.Scope op = stats.operation("matmul")) {
+ *     ... send, receive, stats.round() ...
+ * }
+ * }</pre>
+ *
+ * <p>Bytes are read from the party's {@link Transport}; rounds are declared by the protocol code with
+ * {@link #round()}. Not thread-safe: owned by the party's thread, like its session.
+ */
+public final class CommStats {
+    private final Transport transport;
+    private final int dealerId;
+    private final long startNanos = System.nanoTime();
+    private final Map<String, Counters> byOperation = new LinkedHashMap<>();
+    private long rounds;
+    private long offlineNanos;
+    private long offlineStart = -1;
+    private int offlineDepth;
+    private final Offline offline = new Offline();
+
+    public CommStats(final Transport transport) {
+        this.transport = transport;
+        this.dealerId = transport.parties();
+    }
+
+    /** Declares one communication round. */
+    public void round() {
+        rounds++;
+    }
+
+    /** Declares {@code n} communication rounds. */
+    public void rounds(final int n) {
+        rounds += n;
+    }
+
+    /** Opens the counting scope of one operation; close it when the operation ends. */
+    public Scope operation(final String name) {
+        return new Scope(name, snapshot());
+    }
+
+    /** Opens an offline phase (waiting for or deriving dealer material); nested phases count once. */
+    public Offline offline() {
+        if (offlineDepth++ == 0) {
+            offlineStart = System.nanoTime();
+        }
+        return offline;
+    }
+
+    /** Session totals so far. */
+    public Counters total() {
+        return snapshot();
+    }
+
+    /** Counters of every operation run so far, in first-run order. */
+    public Map<String, Counters> operations() {
+        return Collections.unmodifiableMap(byOperation);
+    }
+
+    /** Counters of one operation, zero if it never ran. */
+    public Counters of(final String name) {
+        return byOperation.getOrDefault(name, Counters.ZERO);
+    }
+
+    /** Forgets the per-operation counters (session totals keep running). */
+    public void clearOperations() {
+        byOperation.clear();
+    }
+
+    private Counters snapshot() {
+        final long now = System.nanoTime();
+        final long off = offlineNanos + (offlineDepth > 0 ? now - offlineStart : 0);
+        final long toDealer = transport.bytesSentTo(dealerId);
+        return new Counters(1, rounds, transport.bytesSent() - toDealer,
+            transport.bytesReceivedFrom(dealerId) + toDealer, now - startNanos - off, off);
+    }
+
+    /** The counting scope of one operation. */
+    public final class Scope implements AutoCloseable {
+        private final String name;
+        private final Counters start;
+        private boolean closed;
+
+        private Scope(final String name, final Counters start) {
+            this.name = name;
+            this.start = start;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            final Counters delta = snapshot().minus(start);
+            final Counters d = new Counters(1, delta.rounds(), delta.bytesSent(), delta.dealerBytes(),
+                delta.onlineNanos(), delta.offlineNanos());
+            byOperation.merge(name, d, Counters::plus);
+        }
+    }
+
+    /** An offline phase. */
+    public final class Offline implements AutoCloseable {
+        private Offline() {
+        }
+
+        @Override
+        public void close() {
+            if (offlineDepth > 0 && --offlineDepth == 0) {
+                offlineNanos += System.nanoTime() - offlineStart;
+            }
+        }
+    }
+}

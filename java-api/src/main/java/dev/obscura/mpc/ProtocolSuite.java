@@ -1,0 +1,28 @@
+package dev.obscura.mpc;
+
+import dev.obscura.backend.Backend;
+
+/**
+ * A protocol suite: a way of computing on secret-shared tensors. {@link #init} hands a party its operations for a
+ * session; everything above (comparison-based layers, the {@code nn} package, applications) is written only against
+ * {@link SecureOps}, never against a suite, so that a new suite (for example SPDZ with MACs, or three-party
+ * replicated sharing) drops in by implementing this interface and passing the conformance harness
+ * ({@code SuiteConformance} in the {@code obscura-protocols} test-jar).
+ */
+public interface ProtocolSuite {
+
+    /** Short name, for example {@code "additive-dealer"}. */
+    String name();
+
+    /** Whether the suite needs a dealer endpoint (crypto provider) in the network. */
+    boolean needsDealer();
+
+    /** This party's operations for {@code session}. */
+    SecureOps init(Session session);
+
+    /**
+     * Runs the dealer's side for one session until the parties close the connection. Only called when
+     * {@link #needsDealer()}.
+     */
+    void runDealer(Transport dealerTransport, Backend backend);
+}

@@ -1,0 +1,128 @@
+package dev.obscura.mpc;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.random.Prg;
+import dev.obscura.random.Seed;
+import dev.obscura.ring.FixedPoint;
+
+/**
+ * One party's view of a secure computation: its id, the number of parties, its transport, its PRGs, the backend
+ * that does its arithmetic, the fixed-point settings and its counters. Parties run SPMD: each runs the same program
+ * on its own session.
+ *
+ * <p>{@link #establish} agrees a fresh PRG seed with every other party (the lower id draws it from
+ * {@link java.security.SecureRandom} and sends it), so that a party can share an input without sending anything:
+ * every other party draws its share from the seed it holds with the owner, and the owner keeps the difference.
+ *
+ * <p>Not thread-safe: a session belongs to its party's thread.
+ */
+public final class Session implements AutoCloseable {
+    /** PRG stream ids under a pairwise seed; one stream per purpose keeps the purposes independent. */
+    private static final long PAIRWISE_STREAM = 1;
+
+    private final Transport transport;
+    private final Backend backend;
+    private final FixedPoint fixedPoint;
+    private final CommStats stats;
+    private final Prg privatePrg;
+    private final Prg[] pairwise;
+
+    private Session(final Transport transport, final Backend backend, final FixedPoint fixedPoint,
+                    final Prg[] pairwise) {
+        this.transport = transport;
+        this.backend = backend;
+        this.fixedPoint = fixedPoint;
+        this.stats = new CommStats(transport);
+        this.privatePrg = Prg.fresh(backend);
+        this.pairwise = pairwise;
+    }
+
+    /**
+     * Creates this party's session and agrees a pairwise seed with every other party (one round of
+     * {@code Seed.BYTES} bytes per pair).
+     */
+    public static Session establish(final Transport transport, final Backend backend, final FixedPoint fixedPoint) {
+        final int self = transport.self();
+        final int n = transport.parties();
+        if (self < 0 || self >= n) {
+            throw new IllegalArgumentException("a session belongs to a computing party, self=" + self
+                + ", parties=" + n);
+        }
+        final Prg[] pairwise = new Prg[n];
+        for (int peer = self + 1; peer < n; peer++) {
+            final Seed seed = Seed.random();
+            transport.sendBytes(peer, seed.toBytes());
+            pairwise[peer] = new Prg(seed, PAIRWISE_STREAM, backend);
+        }
+        for (int peer = 0; peer < self; peer++) {
+            pairwise[peer] = new Prg(Seed.fromBytes(transport.receiveBytes(peer)), PAIRWISE_STREAM, backend);
+        }
+        return new Session(transport, backend, fixedPoint, pairwise);
+    }
+
+    /** This party's id, {@code 0 .. parties()-1}. */
+    public int partyId() {
+        return transport.self();
+    }
+
+    /** Number of computing parties. */
+    public int parties() {
+        return transport.parties();
+    }
+
+    /** The dealer's endpoint id. */
+    public int dealerId() {
+        return transport.parties();
+    }
+
+    /** Whether this is the last party, the one that receives the dealer's correction tensors. */
+    public boolean isLast() {
+        return partyId() == parties() - 1;
+    }
+
+    /** The transport to the other parties and the dealer. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** The backend that does this party's arithmetic. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The fixed-point encoding of this session. */
+    public FixedPoint fixedPoint() {
+        return fixedPoint;
+    }
+
+    /** This party's counters. */
+    public CommStats stats() {
+        return stats;
+    }
+
+    /** This party's own randomness (fresh seed from SecureRandom). */
+    public Prg privatePrg() {
+        return privatePrg;
+    }
+
+    /** The PRG whose seed this party shares with {@code peer} (and nobody else). */
+    public Prg pairwisePrg(final int peer) {
+        if (peer == partyId() || peer < 0 || peer >= parties()) {
+            throw new IllegalArgumentException("peer must be another party, peer=" + peer + ", self=" + partyId()
+                + ", parties=" + parties());
+        }
+        return pairwise[peer];
+    }
+
+    /** Closes the transport. */
+    @Override
+    public void close() {
+        transport.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Session[party=" + partyId() + "/" + parties() + ", backend=" + backend.name() + ", fracBits="
+            + fixedPoint.fracBits() + "]";
+    }
+}

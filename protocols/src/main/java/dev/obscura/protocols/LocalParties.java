@@ -1,0 +1,130 @@
+package dev.obscura.protocols;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.backend.Backends;
+import dev.obscura.mpc.ProtocolSuite;
+import dev.obscura.mpc.SecureOps;
+import dev.obscura.protocols.additive.AdditiveSuite;
+import dev.obscura.ring.FixedPoint;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Runs N parties (and the suite's dealer) as threads of this process, each with its own session and in-process
+ * transport, and hands back every party's result: a test or an embedding service calls one method.
+ *
+ * <pre>{@code
+ * List<double[]> out = LocalParties.builder().parties(3).build().run(ops -> {
+ *     SecretTensor x = ops.input(0, ops.session().partyId() == 0 ? data : null, 4);
+ *     return ops.reveal(ops.relu(x));
+ * });
+ * }</pre>
+ *
+ * <p>A party that throws makes every other party fail at its next receive (never hang), and {@link #run} throws a
+ * {@link PartyFailureException} whose cause is the first party's original exception.
+ *
+ * <p>Immutable and thread-safe: each {@link #run} builds its own network and threads.
+ */
+public final class LocalParties {
+    private final int parties;
+    private final ProtocolSuite suite;
+    private final Backend backend;
+    private final FixedPoint fixedPoint;
+    private final Duration timeout;
+
+    private LocalParties(final Builder b) {
+        this.parties = b.parties;
+        this.suite = b.suite;
+        this.backend = b.backend != null ? b.backend : Backends.defaultBackend();
+        this.fixedPoint = b.fixedPoint;
+        this.timeout = b.timeout;
+    }
+
+    /** A builder with defaults: 2 parties, the additive dealer suite, the default backend, 16 fractional bits. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Number of parties. */
+    public int parties() {
+        return parties;
+    }
+
+    /** The backend every party uses. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Runs {@code program} on every party and returns the results, indexed by party id.
+     *
+     * @throws PartyFailureException when a party (or the dealer) fails
+     */
+    public <T> List<T> run(final Function<SecureOps, T> program) {
+        try (LocalCluster cluster = start()) {
+            return cluster.runLast(program);
+        }
+    }
+
+    /**
+     * Starts long-lived parties that run program after program on the same sessions (for services and
+     * benchmarks). Close the cluster when done.
+     */
+    public LocalCluster start() {
+        return new LocalCluster(parties, suite, backend, fixedPoint, timeout);
+    }
+
+    /** Settings of a {@link LocalParties} run. */
+    public static final class Builder {
+        private int parties = 2;
+        private ProtocolSuite suite = new AdditiveSuite();
+        private Backend backend;
+        private FixedPoint fixedPoint = FixedPoint.defaultEncoding();
+        private Duration timeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        /** Number of computing parties, 2 or more (default 2). */
+        public Builder parties(final int n) {
+            if (n < 2 || n > 16) {
+                throw new IllegalArgumentException("parties must be between 2 and 16, parties=" + n);
+            }
+            this.parties = n;
+            return this;
+        }
+
+        /** The protocol suite (default: the additive dealer suite). */
+        public Builder suite(final ProtocolSuite s) {
+            this.suite = s;
+            return this;
+        }
+
+        /** The backend of every party (default: {@link Backends#defaultBackend()}). */
+        public Builder backend(final Backend b) {
+            this.backend = b;
+            return this;
+        }
+
+        /** The fixed-point encoding (default: 16 fractional bits). */
+        public Builder fixedPoint(final FixedPoint fp) {
+            this.fixedPoint = fp;
+            return this;
+        }
+
+        /** The longest any receive waits (default 60 s). */
+        public Builder timeout(final Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, timeout=" + d);
+            }
+            this.timeout = d;
+            return this;
+        }
+
+        /** The configured runner. */
+        public LocalParties build() {
+            return new LocalParties(this);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.obscura.protocols.dealer;
+
+import java.util.Arrays;
+
+/**
+ * One kind of correlated randomness that the dealer hands out (a Beaver triple of some shape, a truncation pair,
+ * comparison material, ...), described by a kind and integer parameters so that a request can be sent to the dealer
+ * and reproduced there.
+ *
+ * <p>To add a primitive's correlation: implement this interface with a {@link #generate} recipe written against
+ * {@link Source} (it runs unchanged at the parties and at the dealer), and register its decoder in
+ * {@link Correlations}. Nothing else changes.
+ *
+ * @param <M> the material a party receives (its shares)
+ */
+public interface Correlation<M extends AutoCloseable> {
+
+    /** Registry key, for example {@code "beaver"}. */
+    String kind();
+
+    /** Parameters that, with {@link #kind()}, reproduce this correlation at the dealer. */
+    int[] params();
+
+    /** Draws the material from {@code source}: shares at a party, whole values at the dealer. */
+    M generate(Source source);
+
+    /** Whether two correlations describe the same request. */
+    static boolean same(final Correlation<?> a, final Correlation<?> b) {
+        return a.kind().equals(b.kind()) && Arrays.equals(a.params(), b.params());
+    }
+}

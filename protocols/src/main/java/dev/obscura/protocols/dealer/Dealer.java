@@ -1,0 +1,74 @@
+package dev.obscura.protocols.dealer;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.mpc.Transport;
+import dev.obscura.mpc.TransportException;
+import dev.obscura.random.Prg;
+import dev.obscura.random.Seed;
+import java.lang.System.Logger.Level;
+
+/**
+ * The dealer (trusted crypto provider) of the additive suite: it sends each party one PRG seed, then serves the
+ * requests that party 0 sends, one correlation at a time, until party 0 closes its connection. For every request it
+ * runs the correlation's recipe on whole values and sends the last party the shares that make them add up; every
+ * other share is derived by its party from the seed, so dealer traffic is the last party's corrections only.
+ *
+ * <p>The dealer learns nothing about the parties' inputs: it only ever sees the requests' shapes.
+ */
+public final class Dealer implements Runnable {
+    private static final System.Logger LOG = System.getLogger(Dealer.class.getName());
+
+    private final Transport transport;
+    private final Backend backend;
+
+    public Dealer(final Transport transport, final Backend backend) {
+        if (transport.self() != transport.parties()) {
+            throw new IllegalArgumentException("the dealer's endpoint id must equal the party count, self="
+                + transport.self() + ", parties=" + transport.parties());
+        }
+        this.transport = transport;
+        this.backend = backend;
+    }
+
+    @Override
+    public void run() {
+        final int parties = transport.parties();
+        final Prg[] prgs = new Prg[parties];
+        for (int p = 0; p < parties; p++) {
+            final Seed seed = Seed.random();
+            transport.sendBytes(p, seed.toBytes());
+            prgs[p] = new Prg(seed, DealerClient.DEALER_STREAM, backend);
+        }
+        final DealerSource source = new DealerSource(backend, prgs, transport);
+        long served = 0;
+        while (true) {
+            final byte[] request;
+            try {
+                request = transport.receiveBytes(0);
+            } catch (TransportException e) {
+                if (e.reason() == TransportException.Reason.TIMEOUT) {
+                    continue; // parties may compute locally for a long time between requests
+                }
+                if (e.reason() == TransportException.Reason.CLOSED) {
+                    LOG.log(Level.DEBUG, "dealer done, requests served: {0}", served);
+                    return;
+                }
+                throw e;
+            }
+            final Correlation<?> correlation;
+            try {
+                correlation = Correlations.decode(request);
+            } catch (IllegalArgumentException e) {
+                throw new TransportException(TransportException.Reason.PROTOCOL,
+                    "dealer received a malformed request: " + e.getMessage(), e);
+            }
+            try (AutoCloseable ignored = correlation.generate(source)) {
+                served++;
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("closing dealer material failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.obscura.protocols.dealer;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.mpc.Transport;
+import dev.obscura.random.Prg;
+import dev.obscura.ring.RingTensor;
+import java.util.function.Function;
+
+/**
+ * The dealer's side of a {@link Source}: it runs every party's PRG, so it knows every share it never sends, and it
+ * sends the last party the one share that makes a dependent value add up.
+ */
+final class DealerSource implements Source {
+    private final Backend backend;
+    private final Prg[] partyPrgs;
+    private final Transport transport;
+
+    DealerSource(final Backend backend, final Prg[] partyPrgs, final Transport transport) {
+        this.backend = backend;
+        this.partyPrgs = partyPrgs;
+        this.transport = transport;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public boolean isDealer() {
+        return true;
+    }
+
+    @Override
+    public RingTensor uniform(final Sharing sharing, final int... shape) {
+        return combinedShares(sharing, partyPrgs.length, shape);
+    }
+
+    @Override
+    public RingTensor dependent(final Sharing sharing, final int[] shape,
+                                final Function<Backend, RingTensor> wholeValue) {
+        final int last = partyPrgs.length - 1;
+        // The last party's share is whole - (sum of the others), or whole ^ (xor of the others).
+        try (RingTensor others = combinedShares(sharing, last, shape)) {
+            final RingTensor whole = wholeValue.apply(backend);
+            try (RingTensor lastShare = RingTensor.zeros(shape)) {
+                if (sharing == Sharing.ARITHMETIC) {
+                    backend.sub(whole, others, lastShare);
+                } else {
+                    backend.xor(whole, others, lastShare);
+                }
+                transport.send(last, lastShare);
+            }
+            return whole;
+        }
+    }
+
+    /** The combination of the shares that parties {@code 0 .. count-1} draw from their PRGs. */
+    private RingTensor combinedShares(final Sharing sharing, final int count, final int[] shape) {
+        final RingTensor sum = RingTensor.zeros(shape);
+        try (RingTensor share = RingTensor.zeros(shape)) {
+            for (int p = 0; p < count; p++) {
+                partyPrgs[p].fill(share);
+                if (sharing == Sharing.ARITHMETIC) {
+                    backend.add(sum, share, sum);
+                } else {
+                    backend.xor(sum, share, sum);
+                }
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,283 @@
+package dev.obscura.protocols.transport;
+
+import dev.obscura.mpc.Transport;
+import dev.obscura.mpc.TransportException;
+import dev.obscura.ring.RingTensor;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Endpoints for parties (and a dealer) running as threads of one process. Frames travel through off-heap buffers
+ * that are recycled per channel: the sender copies its tensors in once, the receiver copies them out once, and no
+ * buffer is allocated in the steady state. Nothing else is shared between endpoints, so protocols behave exactly as
+ * they would over a network.
+ *
+ * <p>{@link #fail(String)} makes every waiting and future receive throw at once, which is how the runner turns one
+ * party's exception into a fast failure of all the others.
+ */
+public final class InProcessNetwork implements AutoCloseable {
+    /** How often a blocked receive rechecks for failure and closing. */
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final int parties;
+    private final int endpointCount;
+    private final Duration timeout;
+    private final Channel[][] channels;
+    private final AtomicIntegerArray closed;
+    private final AtomicReference<String> failure = new AtomicReference<>();
+
+    /**
+     * A network of {@code parties} computing parties plus, when {@code withDealer}, a dealer with id
+     * {@code parties}.
+     */
+    public InProcessNetwork(final int parties, final boolean withDealer, final Duration timeout) {
+        if (parties < 2) {
+            throw new IllegalArgumentException("at least two parties are needed, parties=" + parties);
+        }
+        this.parties = parties;
+        this.endpointCount = parties + (withDealer ? 1 : 0);
+        this.timeout = timeout;
+        this.channels = new Channel[endpointCount][endpointCount];
+        for (int from = 0; from < endpointCount; from++) {
+            for (int to = 0; to < endpointCount; to++) {
+                if (from != to) {
+                    channels[from][to] = new Channel();
+                }
+            }
+        }
+        this.closed = new AtomicIntegerArray(endpointCount);
+    }
+
+    /** The endpoint of {@code id} (a party, or the dealer at id {@code parties}). */
+    public Transport endpoint(final int id) {
+        if (id < 0 || id >= endpointCount) {
+            throw new IllegalArgumentException("no such endpoint, id=" + id + ", endpoints=" + endpointCount);
+        }
+        return new Endpoint(id);
+    }
+
+    /** Makes every waiting and future receive fail with {@code why} (a fact, never data). */
+    public void fail(final String why) {
+        failure.compareAndSet(null, why);
+    }
+
+    @Override
+    public void close() {
+        fail("the network was closed");
+    }
+
+    private static final class Frame {
+        final ByteBuffer storage;
+        final UnsafeBuffer view;
+        int length;
+
+        Frame(final int capacity) {
+            storage = ByteBuffer.allocateDirect(Math.max(capacity, 64));
+            view = new UnsafeBuffer(storage);
+        }
+    }
+
+    /** One direction between two endpoints: the queue of frames in flight and the recycled buffers. */
+    private static final class Channel {
+        final LinkedBlockingQueue<Frame> inFlight = new LinkedBlockingQueue<>();
+        final ConcurrentLinkedQueue<Frame> free = new ConcurrentLinkedQueue<>();
+
+        Frame take(final int length) {
+            for (int tries = free.size(); tries > 0; tries--) {
+                final Frame f = free.poll();
+                if (f == null) {
+                    break;
+                }
+                if (f.view.capacity() >= length) {
+                    f.length = length;
+                    return f;
+                }
+            }
+            final Frame f = new Frame(length);
+            f.length = length;
+            return f;
+        }
+    }
+
+    private final class Endpoint implements Transport {
+        private final int self;
+        private long bytesSent;
+        private final long[] bytesSentTo = new long[endpointCount];
+        private long framesSent;
+        private final long[] bytesReceived = new long[endpointCount];
+
+        Endpoint(final int self) {
+            this.self = self;
+        }
+
+        @Override
+        public int self() {
+            return self;
+        }
+
+        @Override
+        public int parties() {
+            return parties;
+        }
+
+        @Override
+        public Duration timeout() {
+            return timeout;
+        }
+
+        @Override
+        public void send(final int peer, final RingTensor... parts) {
+            final Channel ch = channel(self, peer);
+            long total = 0;
+            for (final RingTensor p : parts) {
+                total += p.numel() * Long.BYTES;
+            }
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("frame must be below 2 GiB, bytes=" + total);
+            }
+            final Frame f = ch.take((int) total);
+            int at = 0;
+            for (final RingTensor p : parts) {
+                final int len = (int) (p.numel() * Long.BYTES);
+                f.view.putBytes(at, p.buffer(), 0, len);
+                at += len;
+            }
+            enqueue(peer, ch, f);
+        }
+
+        @Override
+        public void sendBytes(final int peer, final byte[] bytes) {
+            final Channel ch = channel(self, peer);
+            final Frame f = ch.take(bytes.length);
+            f.view.putBytes(0, bytes);
+            enqueue(peer, ch, f);
+        }
+
+        private void enqueue(final int peer, final Channel ch, final Frame f) {
+            checkOpen();
+            bytesSent += f.length;
+            bytesSentTo[peer] += f.length;
+            framesSent++;
+            ch.inFlight.add(f);
+        }
+
+        @Override
+        public void receive(final int peer, final RingTensor... parts) {
+            final Channel ch = channel(peer, self);
+            final Frame f = next(peer, ch);
+            long expected = 0;
+            for (final RingTensor p : parts) {
+                expected += p.numel() * Long.BYTES;
+            }
+            if (f.length != expected) {
+                ch.free.add(f);
+                throw new TransportException(TransportException.Reason.PROTOCOL, "frame of unexpected size from endpoint " + peer + ": bytes="
+                    + f.length + ", expected=" + expected + " (the parties are not running the same program)");
+            }
+            int at = 0;
+            for (final RingTensor p : parts) {
+                final int len = (int) (p.numel() * Long.BYTES);
+                f.view.getBytes(at, p.buffer(), 0, len);
+                at += len;
+            }
+            bytesReceived[peer] += f.length;
+            ch.free.add(f);
+        }
+
+        @Override
+        public byte[] receiveBytes(final int peer) {
+            final Channel ch = channel(peer, self);
+            final Frame f = next(peer, ch);
+            final byte[] out = new byte[f.length];
+            f.view.getBytes(0, out);
+            bytesReceived[peer] += f.length;
+            ch.free.add(f);
+            return out;
+        }
+
+        private Frame next(final int peer, final Channel ch) {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                checkOpen();
+                final Frame f;
+                try {
+                    f = ch.inFlight.poll(POLL_NANOS, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TransportException(TransportException.Reason.FAILED, "interrupted while waiting for endpoint " + peer, e);
+                }
+                if (f != null) {
+                    return f;
+                }
+                // A network failure explains a peer that closed: report the failure.
+                checkOpen();
+                if (closed.get(peer) != 0) {
+                    // A frame sent just before the peer closed (after the poll above gave up) is still delivered.
+                    final Frame last = ch.inFlight.poll();
+                    if (last != null) {
+                        return last;
+                    }
+                    throw new TransportException(TransportException.Reason.CLOSED, "endpoint " + peer + " closed the connection");
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new TransportException(TransportException.Reason.TIMEOUT, "timed out after " + timeout.toMillis() + " ms waiting for endpoint "
+                        + peer + " (endpoint " + self + ")");
+                }
+            }
+        }
+
+        private void checkOpen() {
+            final String why = failure.get();
+            if (why != null) {
+                throw new TransportException(TransportException.Reason.FAILED, why);
+            }
+            if (closed.get(self) != 0) {
+                throw new TransportException(TransportException.Reason.CLOSED, "endpoint " + self + " is closed");
+            }
+        }
+
+        private Channel channel(final int from, final int to) {
+            if (to < 0 || to >= endpointCount || from < 0 || from >= endpointCount || from == to) {
+                throw new IllegalArgumentException("no channel between endpoints, from=" + from + ", to=" + to
+                    + ", endpoints=" + endpointCount);
+            }
+            return channels[from][to];
+        }
+
+        @Override
+        public long bytesSent() {
+            return bytesSent;
+        }
+
+        @Override
+        public long bytesSentTo(final int peer) {
+            return peer >= 0 && peer < endpointCount ? bytesSentTo[peer] : 0;
+        }
+
+        @Override
+        public long bytesReceivedFrom(final int peer) {
+            return peer >= 0 && peer < endpointCount ? bytesReceived[peer] : 0;
+        }
+
+        @Override
+        public long framesSent() {
+            return framesSent;
+        }
+
+        @Override
+        public void close() {
+            closed.set(self, 1);
+        }
+
+        @Override
+        public String toString() {
+            return "InProcessTransport[self=" + self + ", parties=" + parties + "]";
+        }
+    }
+}
