@@ -70,6 +70,16 @@ void binaryBroadcast(const int config, const int op, const uint64_t* a, const ui
                                    threads(config));
 }
 
+void mulAdd(const int config, const uint64_t* a, const uint64_t* b, const uint64_t* c, uint64_t* out,
+            const int64_t n) {
+    table(config).mul_add(a, b, c, out, n, threads(config));
+}
+
+void truncateMasked(const int config, const uint64_t* opened, const uint64_t* rHigh, const uint64_t* rMsb,
+                    const int bits, const bool first, uint64_t* out, const int64_t n) {
+    table(config).truncate_masked(opened, rHigh, rMsb, bits, first, out, n, threads(config));
+}
+
 void unary(const int config, const int op, const uint64_t* a, const uint64_t scalar, uint64_t* out,
            const int64_t n) {
     table(config).unary(op, a, scalar, out, n, threads(config));

@@ -50,6 +50,11 @@ struct KernelTable {
     void (*binary_broadcast)(int op, const u64* a, const u64* b, u64* out, int rank, const int64_t* shape,
                              const int64_t* sa, const int64_t* sb, int threads);
     void (*unary)(int op, const u64* a, u64 scalar, u64* out, int64_t n, int threads);
+    // out = a * b + c; out may be any input itself.
+    void (*mul_add)(const u64* a, const u64* b, const u64* c, u64* out, int64_t n, int threads);
+    // The local step of the exact truncation (Backend.truncateMasked), 1 <= bits <= 62; out may be any input.
+    void (*truncate_masked)(const u64* opened, const u64* r_high, const u64* r_msb, int bits, bool first, u64* out,
+                            int64_t n, int threads);
     void (*pack_bits)(const u64* a, u64* out, int64_t n, int threads);
     void (*unpack_bits)(const u64* packed, u64* out, int64_t n, int threads);
     void (*to_bit_planes)(const u64* a, u64* out, int64_t n, int threads);

@@ -314,6 +314,63 @@ void unary(const int op, const u64* a, const u64 s, u64* out, const int64_t n, c
     }
 }
 
+void mul_add(const u64* a, const u64* b, const u64* c, u64* out, const int64_t n, const int threads) {
+    auto body = [=](const int64_t begin, const int64_t end) {
+        const u64* pa = a + begin;
+        const u64* pb = b + begin;
+        const u64* pc = c + begin;
+        u64* po = out + begin;
+        const int64_t len = end - begin;
+#pragma GCC ivdep
+        for (int64_t i = 0; i < len; i++) {
+            po[i] = pa[i] * pb[i] + pc[i];
+        }
+    };
+    parallel(n, kElementGrain, threads, body);
+}
+
+// With m = -c_msb (all ones or zero), r_msb * (1 - 2 c_msb) is (r_msb ^ m) - m and the product by 2^(63-bits) is a
+// shift: the same bits mod 2^64 as the contract's formula, without 64-bit multiplies (AVX2 has none).
+template <bool First>
+void truncate_masked_op(const u64* opened, const u64* r_high, const u64* r_msb, const int bits, u64* out,
+                        const int64_t n, const int threads) {
+    const int top = 63 - bits;
+    const int low = bits + 1;
+    const u64 offset = u64{1} << (62 - bits);
+    auto body = [=](const int64_t begin, const int64_t end) {
+        const u64* pc = opened + begin;
+        const u64* ph = r_high + begin;
+        const u64* pm = r_msb + begin;
+        u64* po = out + begin;
+        const int64_t len = end - begin;
+#pragma GCC ivdep
+        for (int64_t i = 0; i < len; i++) {
+            const u64 c = pc[i];
+            const u64 msb = c >> 63;
+            const u64 m = u64{0} - msb;
+            u64 w = (pm[i] ^ m) - m;
+            u64 z;
+            if constexpr (First) {
+                w += msb;
+                z = (w << top) - ph[i] + (((c << 1) >> low) - offset);
+            } else {
+                z = (w << top) - ph[i];
+            }
+            po[i] = z;
+        }
+    };
+    parallel(n, kElementGrain, threads, body);
+}
+
+void truncate_masked(const u64* opened, const u64* r_high, const u64* r_msb, const int bits, const bool first,
+                     u64* out, const int64_t n, const int threads) {
+    if (first) {
+        truncate_masked_op<true>(opened, r_high, r_msb, bits, out, n, threads);
+    } else {
+        truncate_masked_op<false>(opened, r_high, r_msb, bits, out, n, threads);
+    }
+}
+
 // ------------------------------------------------------------------------------------------------ bit packing
 
 // One packed word from `count` (<= 64) elements: bit j is the lowest bit of a[j].
@@ -1170,6 +1227,8 @@ const KernelTable OBSCURA_TABLE = {
     OBSCURA_ISA::binary,
     OBSCURA_ISA::binary_broadcast,
     OBSCURA_ISA::unary,
+    OBSCURA_ISA::mul_add,
+    OBSCURA_ISA::truncate_masked,
     OBSCURA_ISA::pack_bits,
     OBSCURA_ISA::unpack_bits,
     OBSCURA_ISA::to_bit_planes,

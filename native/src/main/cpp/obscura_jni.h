@@ -23,6 +23,10 @@ void binaryBroadcast(int config, int op, const uint64_t* a, const uint64_t* b, u
                      const int64_t* geometry);
 void unary(int config, int op, const uint64_t* a, uint64_t scalar, uint64_t* out, int64_t n);
 
+void mulAdd(int config, const uint64_t* a, const uint64_t* b, const uint64_t* c, uint64_t* out, int64_t n);
+void truncateMasked(int config, const uint64_t* opened, const uint64_t* rHigh, const uint64_t* rMsb, int bits,
+                    bool first, uint64_t* out, int64_t n);
+
 void packBits(int config, const uint64_t* a, uint64_t* out, int64_t n);
 void unpackBits(int config, const uint64_t* packed, uint64_t* out, int64_t n);
 void toBitPlanes(int config, const uint64_t* a, uint64_t* out, int64_t n);

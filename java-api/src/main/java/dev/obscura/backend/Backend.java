@@ -40,6 +40,14 @@ public interface Backend {
     /** {@code out = a * b} elementwise (low 64 bits of the product), broadcasting as {@link #add}. */
     void mul(RingTensor a, RingTensor b, RingTensor out);
 
+    /**
+     * Fused multiply-add {@code out = a * b + c} elementwise (low 64 bits, wrapping mod 2^64): one pass instead of
+     * {@link #mul} then {@link #add}, the local step of a Beaver multiplication. All four tensors have the same
+     * shape; nothing broadcasts. {@code out} may be {@code a}, {@code b} or {@code c} itself (any of them, several
+     * at once); an input that overlaps {@code out} otherwise is rejected.
+     */
+    void mulAdd(RingTensor a, RingTensor b, RingTensor c, RingTensor out);
+
     /** {@code out = -a}. Same shape. */
     void neg(RingTensor a, RingTensor out);
 
@@ -111,6 +119,22 @@ public interface Backend {
      * infinity), the rescaling after a product of two values with {@code fracBits} fractional bits each.
      */
     void truncate(RingTensor a, int fracBits, RingTensor out);
+
+    /**
+     * The local step of the exact probabilistic truncation by {@code bits} bits, after its one opening (see the
+     * additive protocols' {@code Truncation}), fused into one pass. For every element {@code i}, with
+     * {@code c = opened[i]}, {@code cMsb = c >>> 63}, {@code f = first ? 1 : 0} and all arithmetic mod 2^64:
+     * <pre>{@code
+     * w      = rMsb[i] * (1 - 2 * cMsb) + f * cMsb
+     * out[i] = (1L << (63 - bits)) * w - rHigh[i] + f * (((c << 1) >>> (bits + 1)) - (1L << (62 - bits)))
+     * }</pre>
+     * {@code opened} is the opened masked value {@code c}, {@code rHigh} and {@code rMsb} this party's shares of
+     * the mask's {@code r_low >> bits} and of its top bit, and {@code first} marks the one party that adds the
+     * public terms. {@code 1 <= bits <= 62}. All four tensors have the same shape; {@code out} may be any input
+     * itself (an input that overlaps {@code out} otherwise is rejected).
+     */
+    void truncateMasked(RingTensor opened, RingTensor rHigh, RingTensor rMsb, int bits, boolean first,
+                        RingTensor out);
 
     /**
      * Fixed-point encoding {@code out[i] = rint(src[srcOffset + i] * 2^fracBits)} (ties to even) for every element

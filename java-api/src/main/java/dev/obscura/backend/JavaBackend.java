@@ -76,6 +76,23 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
+    public void mulAdd(final RingTensor a, final RingTensor b, final RingTensor c, final RingTensor out) {
+        KernelChecks.mulAdd(a, b, c, out);
+        try {
+            final UnsafeBuffer x = a.buffer();
+            final UnsafeBuffer y = b.buffer();
+            final UnsafeBuffer z = c.buffer();
+            final UnsafeBuffer o = out.buffer();
+            final int n = (int) out.numel();
+            for (int i = 0; i < n; i++) {
+                o.putLong(i << 3, x.getLong(i << 3) * y.getLong(i << 3) + z.getLong(i << 3));
+            }
+        } finally {
+            keepAlive(a, b, c, out);
+        }
+    }
+
+    @Override
     public void neg(final RingTensor a, final RingTensor out) {
         KernelChecks.sameShape("neg", a, out);
         try {
@@ -324,6 +341,30 @@ public final class JavaBackend implements Backend {
             }
         } finally {
             keepAlive(a, out);
+        }
+    }
+
+    @Override
+    public void truncateMasked(final RingTensor opened, final RingTensor rHigh, final RingTensor rMsb,
+                               final int bits, final boolean first, final RingTensor out) {
+        KernelChecks.truncateMasked(opened, rHigh, rMsb, bits, out);
+        try {
+            final UnsafeBuffer cs = opened.buffer();
+            final UnsafeBuffer hs = rHigh.buffer();
+            final UnsafeBuffer ms = rMsb.buffer();
+            final UnsafeBuffer o = out.buffer();
+            final long f = first ? 1 : 0;
+            final long topWeight = 1L << (63 - bits);
+            final long shift = 1L << (62 - bits);
+            final int n = (int) out.numel();
+            for (int i = 0; i < n; i++) {
+                final long c = cs.getLong(i << 3);
+                final long cMsb = c >>> 63;
+                final long w = ms.getLong(i << 3) * (1 - 2 * cMsb) + f * cMsb;
+                o.putLong(i << 3, topWeight * w - hs.getLong(i << 3) + f * (((c << 1) >>> (bits + 1)) - shift));
+            }
+        } finally {
+            keepAlive(opened, rHigh, rMsb, out);
         }
     }
 
@@ -700,5 +741,13 @@ public final class JavaBackend implements Backend {
         Reference.reachabilityFence(first);
         Reference.reachabilityFence(second);
         Reference.reachabilityFence(third);
+    }
+
+    private static void keepAlive(final RingTensor first, final RingTensor second, final RingTensor third,
+                                  final RingTensor fourth) {
+        Reference.reachabilityFence(first);
+        Reference.reachabilityFence(second);
+        Reference.reachabilityFence(third);
+        Reference.reachabilityFence(fourth);
     }
 }

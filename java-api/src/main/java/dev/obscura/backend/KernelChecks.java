@@ -164,10 +164,40 @@ public final class KernelChecks {
 
     /** A unary kernel whose output has the input's shape; {@code out} may be {@code a}. */
     public static void sameShape(final String op, final RingTensor a, final RingTensor out) {
-        if (!a.sameShape(out)) {
-            throw new IllegalArgumentException(op + " out must have the shape of a, a=" + a + ", out=" + out);
+        sameShape(op, "a", a, out);
+    }
+
+    /**
+     * An input named {@code name} of an elementwise kernel without broadcasting: it has {@code out}'s shape, and
+     * is {@code out} itself or does not overlap it.
+     */
+    public static void sameShape(final String op, final String name, final RingTensor in, final RingTensor out) {
+        if (!in.sameShape(out)) {
+            throw new IllegalArgumentException(op + " out must have the shape of " + name + ", " + name + "=" + in
+                + ", out=" + out);
         }
-        inPlaceOrDisjoint(op, "a", a, out);
+        inPlaceOrDisjoint(op, name, in, out);
+    }
+
+    /** {@code mulAdd}: {@code a}, {@code b} and {@code c} have {@code out}'s shape; each may be {@code out}. */
+    public static void mulAdd(final RingTensor a, final RingTensor b, final RingTensor c, final RingTensor out) {
+        sameShape("mulAdd", "a", a, out);
+        sameShape("mulAdd", "b", b, out);
+        sameShape("mulAdd", "c", c, out);
+    }
+
+    /**
+     * {@code truncateMasked}: {@code bits} in [1, 62]; {@code opened}, {@code rHigh} and {@code rMsb} have
+     * {@code out}'s shape; each may be {@code out}.
+     */
+    public static void truncateMasked(final RingTensor opened, final RingTensor rHigh, final RingTensor rMsb,
+                                      final int bits, final RingTensor out) {
+        if (bits < 1 || bits > RING_BITS - 2) {
+            throw new IllegalArgumentException("truncateMasked bits must be in [1, 62], bits=" + bits);
+        }
+        sameShape("truncateMasked", "opened", opened, out);
+        sameShape("truncateMasked", "rHigh", rHigh, out);
+        sameShape("truncateMasked", "rMsb", rMsb, out);
     }
 
     /** {@code copy}: same element count, shapes may differ; {@code out} may be {@code a}. */

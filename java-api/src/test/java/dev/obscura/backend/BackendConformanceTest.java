@@ -150,6 +150,132 @@ public abstract class BackendConformanceTest {
         compare("neg rank 3", new int[] {3, 5, 7}, (k, out) -> k.neg(a, out), a);
     }
 
+    // ---------------------------------------------------------------- fused protocol kernels
+
+    @Test
+    public void shouldMatchReferenceOnMulAdd() {
+        for (final int n : SIZES) {
+            for (final int[] shape : new int[][] {{n}, {1, n, 1}}) {
+                final RingTensor a = input(shape);
+                final RingTensor b = input(shape);
+                final RingTensor c = input(shape);
+                compare("mulAdd " + Shapes.toString(shape), shape, (k, out) -> k.mulAdd(a, b, c, out), a, b, c);
+            }
+        }
+        final int[] shape = {3, 5, 7, 11};
+        final RingTensor a = input(shape);
+        final RingTensor b = input(shape);
+        final RingTensor c = input(shape);
+        compare("mulAdd rank 4", shape, (k, out) -> k.mulAdd(a, b, c, out), a, b, c);
+        final RingTensor s = input();
+        compare("mulAdd rank 0", new int[0], (k, out) -> k.mulAdd(s, s, s, out), s);
+        compare("mulAdd of the same input thrice", shape, (k, out) -> k.mulAdd(a, a, a, out), a);
+        final RingTensor empty = input(0);
+        compare("mulAdd empty", new int[] {0}, (k, out) -> k.mulAdd(empty, empty, empty, out), empty);
+    }
+
+    @Test
+    public void shouldMatchReferenceOnMulAddInPlace() {
+        for (final int n : new int[] {1, 33, 1023, 4099}) {
+            final int[] shape = {n};
+            final RingTensor x = input(shape);
+            final RingTensor y = input(shape);
+            inPlace("mulAdd out=a n=" + n, input(shape), (k, t) -> k.mulAdd(t, x, y, t));
+            inPlace("mulAdd out=b n=" + n, input(shape), (k, t) -> k.mulAdd(x, t, y, t));
+            inPlace("mulAdd out=c n=" + n, input(shape), (k, t) -> k.mulAdd(x, y, t, t));
+            inPlace("mulAdd out=a=c n=" + n, input(shape), (k, t) -> k.mulAdd(t, y, t, t));
+            inPlace("mulAdd out=a=b=c n=" + n, input(shape), (k, t) -> k.mulAdd(t, t, t, t));
+        }
+    }
+
+    @Test
+    public void shouldMatchReferenceOnTruncateMasked() {
+        for (final int n : SIZES) {
+            final int[] shape = {n};
+            final RingTensor opened = input(shape);
+            final RingTensor rHigh = input(shape);
+            final RingTensor rMsb = input(shape);
+            final RingTensor bit = bits(shape);
+            for (final int bits : new int[] {1, 2, 13, 16, 31, 32, 33, 61, 62}) {
+                for (final boolean first : new boolean[] {true, false}) {
+                    final String what = "truncateMasked n=" + n + " bits=" + bits + " first=" + first;
+                    compare(what, shape, (k, out) -> k.truncateMasked(opened, rHigh, rMsb, bits, first, out),
+                        opened, rHigh, rMsb);
+                    compare(what + " rMsb a bit", shape,
+                        (k, out) -> k.truncateMasked(opened, rHigh, bit, bits, first, out), opened, rHigh, bit);
+                }
+            }
+        }
+        final int[] shape = {3, 5, 7};
+        final RingTensor c = input(shape);
+        final RingTensor h = input(shape);
+        final RingTensor m = bits(shape);
+        compare("truncateMasked rank 3", shape, (k, out) -> k.truncateMasked(c, h, m, 16, true, out), c, h, m);
+        final RingTensor s = input();
+        compare("truncateMasked rank 0", new int[0], (k, out) -> k.truncateMasked(s, s, s, 7, true, out), s);
+        final RingTensor empty = input(0);
+        compare("truncateMasked empty", new int[] {0},
+            (k, out) -> k.truncateMasked(empty, empty, empty, 20, false, out), empty);
+    }
+
+    @Test
+    public void shouldMatchReferenceOnTruncateMaskedInPlace() {
+        for (final int n : new int[] {1, 33, 1023, 4099}) {
+            final int[] shape = {n};
+            final RingTensor x = input(shape);
+            final RingTensor y = bits(shape);
+            for (final boolean first : new boolean[] {true, false}) {
+                final String what = " n=" + n + " first=" + first;
+                inPlace("truncateMasked out=opened" + what, input(shape),
+                    (k, t) -> k.truncateMasked(t, x, y, 16, first, t));
+                inPlace("truncateMasked out=rHigh" + what, input(shape),
+                    (k, t) -> k.truncateMasked(x, t, y, 31, first, t));
+                inPlace("truncateMasked out=rMsb" + what, bits(shape),
+                    (k, t) -> k.truncateMasked(x, y, t, 62, first, t));
+                inPlace("truncateMasked out=every input" + what, input(shape),
+                    (k, t) -> k.truncateMasked(t, t, t, 1, first, t));
+            }
+        }
+    }
+
+    /**
+     * {@code truncateMasked} is the fusion of the kernel sequence the truncation protocol ran before it existed: the
+     * candidate's fused kernel must give exactly the bits of that sequence run on the candidate itself.
+     */
+    @Test
+    public void shouldMatchTheUnfusedTruncationSequence() {
+        final int n = 4099;
+        final RingTensor c = input(n);
+        final RingTensor rHigh = input(n);
+        final RingTensor rMsb = bits(n);
+        for (final int k : new int[] {1, 12, 16, 40, 62}) {
+            for (final boolean first : new boolean[] {true, false}) {
+                final RingTensor expected = zeros(n);
+                final RingTensor cMsb = zeros(n);
+                final RingTensor w = zeros(n);
+                final long topWeight = 1L << (63 - k);
+                candidate.shiftRightLogical(c, 63, cMsb);
+                candidate.mulScalar(cMsb, -2, w);
+                candidate.addScalar(w, 1, w);
+                candidate.mul(w, rMsb, w);
+                candidate.mulScalar(w, topWeight, expected);
+                candidate.sub(expected, rHigh, expected);
+                if (first) {
+                    candidate.mulScalar(cMsb, topWeight, w);
+                    candidate.add(expected, w, expected);
+                    candidate.shiftLeft(c, 1, w);
+                    candidate.shiftRightLogical(w, k + 1, w);
+                    candidate.add(expected, w, expected);
+                    candidate.addScalar(expected, -(1L << (62 - k)), expected);
+                }
+                final RingTensor actual = zeros(n);
+                candidate.truncateMasked(c, rHigh, rMsb, k, first, actual);
+                data.assertBits("truncateMasked vs the unfused sequence k=" + k + " first=" + first + " ["
+                    + candidate.name() + "]", expected, actual);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- bits
 
     @Test
@@ -465,6 +591,18 @@ public abstract class BackendConformanceTest {
         rejects("shiftRight -1", k -> k.shiftRight(a, -1, zeros(3, 4)));
         rejects("extractBit 64", k -> k.extractBit(a, 64, zeros(3, 4)));
         rejects("truncate 64", k -> k.truncate(a, 64, zeros(3, 4)));
+        rejects("mulAdd a shape", k -> k.mulAdd(input(4, 3), a, a, zeros(3, 4)));
+        rejects("mulAdd b shape", k -> k.mulAdd(a, input(12), a, zeros(3, 4)));
+        rejects("mulAdd c does not broadcast", k -> k.mulAdd(a, a, input(1, 4), zeros(3, 4)));
+        rejects("mulAdd out shape", k -> k.mulAdd(a, a, a, zeros(4, 3)));
+        rejects("mulAdd partial overlap", k -> k.mulAdd(sq.slice(0, 2), a.slice(0, 2), sq.slice(1, 3),
+            sq.slice(1, 3)));
+        rejects("truncateMasked bits 0", k -> k.truncateMasked(a, a, a, 0, true, zeros(3, 4)));
+        rejects("truncateMasked bits 63", k -> k.truncateMasked(a, a, a, 63, false, zeros(3, 4)));
+        rejects("truncateMasked rHigh shape", k -> k.truncateMasked(a, input(3, 5), a, 16, true, zeros(3, 4)));
+        rejects("truncateMasked rMsb shape", k -> k.truncateMasked(a, a, input(12), 16, true, zeros(3, 4)));
+        rejects("truncateMasked partial overlap",
+            k -> k.truncateMasked(sq.slice(0, 2), a.slice(0, 2), a.slice(1, 3), 16, true, sq.slice(1, 3)));
         rejects("packBits out size", k -> k.packBits(input(65), zeros(1)));
         rejects("unpackBits packed size", k -> k.unpackBits(input(1), zeros(65)));
         rejects("toBitPlanes out shape", k -> k.toBitPlanes(input(65), zeros(2, 64)));
@@ -530,6 +668,15 @@ public abstract class BackendConformanceTest {
         final long n = Shapes.numel(shape);
         final RingTensor backing = data.random((int) n + lead + 1);
         return backing.slice(lead, lead + (int) n).reshape(shape);
+    }
+
+    /** A random input of {@code shape} whose elements are bits (0 or 1), like shares of a bit held by one party. */
+    protected final RingTensor bits(final int... shape) {
+        final RingTensor t = zeros(shape);
+        for (long i = 0; i < t.numel(); i++) {
+            t.set(i, data.random().nextInt(2));
+        }
+        return t;
     }
 
     /** A zero tensor of {@code shape}. */

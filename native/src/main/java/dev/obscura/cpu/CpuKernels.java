@@ -71,6 +71,15 @@ final class CpuKernels {
     static native void unary(int config, int op, @Cast("const uint64_t*") long a, @Cast("uint64_t") long scalar,
                              @Cast("uint64_t*") long out, long n);
 
+    /** {@code out = a * b + c} over {@code n} elements; {@code out} may be any input itself. */
+    static native void mulAdd(int config, @Cast("const uint64_t*") long a, @Cast("const uint64_t*") long b,
+                              @Cast("const uint64_t*") long c, @Cast("uint64_t*") long out, long n);
+
+    /** The local truncation step of {@code Backend.truncateMasked}; {@code out} may be any input itself. */
+    static native void truncateMasked(int config, @Cast("const uint64_t*") long opened,
+                                      @Cast("const uint64_t*") long rHigh, @Cast("const uint64_t*") long rMsb,
+                                      int bits, boolean first, @Cast("uint64_t*") long out, long n);
+
     static native void packBits(int config, @Cast("const uint64_t*") long a, @Cast("uint64_t*") long out, long n);
 
     static native void unpackBits(int config, @Cast("const uint64_t*") long packed, @Cast("uint64_t*") long out,

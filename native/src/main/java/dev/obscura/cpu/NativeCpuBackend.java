@@ -172,6 +172,19 @@ public final class NativeCpuBackend implements Backend {
     }
 
     @Override
+    public void mulAdd(final RingTensor a, final RingTensor b, final RingTensor c, final RingTensor out) {
+        KernelChecks.mulAdd(a, b, c, out);
+        try {
+            CpuKernels.mulAdd(config, address(a), address(b), address(c), address(out), out.numel());
+        } finally {
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(b);
+            Reference.reachabilityFence(c);
+            Reference.reachabilityFence(out);
+        }
+    }
+
+    @Override
     public void neg(final RingTensor a, final RingTensor out) {
         KernelChecks.sameShape("neg", a, out);
         unary(CpuKernels.NEG, a, 0, out);
@@ -299,6 +312,21 @@ public final class NativeCpuBackend implements Backend {
         KernelChecks.sameShape("truncate", a, out);
         KernelChecks.bitIndex("truncate", "fracBits", fracBits);
         unary(CpuKernels.SHIFT_RIGHT, a, fracBits, out);
+    }
+
+    @Override
+    public void truncateMasked(final RingTensor opened, final RingTensor rHigh, final RingTensor rMsb,
+                               final int bits, final boolean first, final RingTensor out) {
+        KernelChecks.truncateMasked(opened, rHigh, rMsb, bits, out);
+        try {
+            CpuKernels.truncateMasked(config, address(opened), address(rHigh), address(rMsb), bits, first,
+                address(out), out.numel());
+        } finally {
+            Reference.reachabilityFence(opened);
+            Reference.reachabilityFence(rHigh);
+            Reference.reachabilityFence(rMsb);
+            Reference.reachabilityFence(out);
+        }
     }
 
     @Override

@@ -19,7 +19,8 @@ import dev.obscura.ring.RingTensor;
  *       peer: one round, {@code (|x| + |y|) * 8} bytes to each peer.</li>
  *   <li>{@code z_i = c_i + op(e, y_i) + op(a_i, f)}. Summed over the parties this is
  *       {@code op(a, b) + op(e, y) + op(a, f) = op(e + a, y) = op(x, y)}: two local evaluations of {@code op}
- *       instead of the textbook three.</li>
+ *       instead of the textbook three. For the elementwise product both are fused with their additions
+ *       ({@link Backend#mulAdd}): two passes over the operands in all.</li>
  * </ol>
  * The result has the sum of the operands' fractional bits; the caller truncates it.
  */
@@ -43,12 +44,20 @@ final class Beaver {
             be.sub(x, t.a(), eShare);
             be.sub(y, t.b(), fShare);
             final RingTensor[] opened = comm.openAll(eShare, fShare);
-            try (RingTensor e = opened[0]; RingTensor f = opened[1]; RingTensor term = RingTensor.zeros(op.shapeZ())) {
-                final RingTensor z = RingTensor.copyOf(t.c());
-                op.apply(be, e, y, term);
-                be.add(z, term, z);
-                op.apply(be, t.a(), f, term);
-                be.add(z, term, z);
+            try (RingTensor e = opened[0]; RingTensor f = opened[1]) {
+                final RingTensor z = RingTensor.zeros(op.shapeZ());
+                if (op.kind() == Bilinear.Kind.MUL) {
+                    // Elementwise: two fused passes, z = e * y + c, then z = a * f + z.
+                    be.mulAdd(e, y, t.c(), z);
+                    be.mulAdd(t.a(), f, z, z);
+                    return z;
+                }
+                try (RingTensor term = RingTensor.zeros(op.shapeZ())) {
+                    op.apply(be, e, y, z);
+                    be.add(z, t.c(), z);
+                    op.apply(be, t.a(), f, term);
+                    be.add(z, term, z);
+                }
                 return z;
             }
         }

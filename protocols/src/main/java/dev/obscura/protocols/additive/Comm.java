@@ -33,16 +33,19 @@ final class Comm {
         final RingTensor[] opened = new RingTensor[shares.length];
         final RingTensor[] incoming = new RingTensor[shares.length];
         for (int i = 0; i < shares.length; i++) {
-            opened[i] = RingTensor.copyOf(shares[i]);
+            opened[i] = shares[i].zerosLike();
             incoming[i] = shares[i].zerosLike();
         }
         try {
+            // The first peer's shares are added to our own straight into the result: no separate copy pass.
+            boolean first = true;
             for (int peer = 0; peer < n; peer++) {
                 if (peer != self) {
                     session.transport().receive(peer, incoming);
                     for (int i = 0; i < shares.length; i++) {
-                        be.add(opened[i], incoming[i], opened[i]);
+                        be.add(first ? shares[i] : opened[i], incoming[i], opened[i]);
                     }
+                    first = false;
                 }
             }
         } finally {

@@ -26,6 +26,7 @@ import dev.obscura.ring.RingTensor;
  *       dropped: the 1-ulp error.</li>
  *   <li>Undo the shift: subtract {@code 2^(62-k)}.</li>
  * </ol>
+ * Steps 3 to 5 are one fused pass, {@link Backend#truncateMasked}, written in place over the opened {@code c}.
  */
 final class Truncation {
     private static final long HALF_RANGE = 1L << 62;
@@ -44,38 +45,24 @@ final class Truncation {
     RingTensor truncate(final RingTensor x, final int k) {
         final Backend be = session.backend();
         final boolean first = session.partyId() == 0;
+        final int[] shape = x.shape();
         final int n = (int) x.numel();
         try (TruncationPair mask = dealer.take(new TruncationCorrelation(n, k));
-             RingTensor masked = RingTensor.zeros(n)) {
-            final RingTensor xs = x.reshape(n);
-            be.add(xs, mask.r(), masked);
+             RingTensor masked = x.zerosLike()) {
+            be.add(x, mask.r().reshape(shape), masked);
             if (first) {
                 be.addScalar(masked, HALF_RANGE, masked);
             }
-            try (RingTensor c = comm.open(masked)) {
-                final RingTensor z = RingTensor.zeros(x.shape());
-                final RingTensor zs = z.reshape(n);
-                final long topWeight = 1L << (63 - k);
-                try (RingTensor cMsb = RingTensor.zeros(n); RingTensor w = RingTensor.zeros(n)) {
-                    // w_i = r_msb_i (1 - 2 c_msb) + [first] c_msb
-                    be.shiftRightLogical(c, 63, cMsb);
-                    be.mulScalar(cMsb, -2, w);
-                    be.addScalar(w, 1, w);
-                    be.mul(w, mask.rMsb(), w);
-                    // z_i = 2^(63-k) w_i - r_high_i + [first] ((c' >> k) - 2^(62-k))
-                    be.mulScalar(w, topWeight, zs);
-                    be.sub(zs, mask.rHigh(), zs);
-                    if (first) {
-                        be.mulScalar(cMsb, topWeight, w);
-                        be.add(zs, w, zs);
-                        be.shiftLeft(c, 1, w);
-                        be.shiftRightLogical(w, k + 1, w);
-                        be.add(zs, w, zs);
-                        be.addScalar(zs, -(1L << (62 - k)), zs);
-                    }
-                }
-                return z;
+            final RingTensor c = comm.open(masked);
+            try {
+                // Steps 3 to 5 in one pass, in place over c: with w_i = r_msb_i (1 - 2 c_msb) + [first] c_msb,
+                // z_i = 2^(63-k) w_i - r_high_i + [first] ((c' >> k) - 2^(62-k)).
+                be.truncateMasked(c, mask.rHigh().reshape(shape), mask.rMsb().reshape(shape), k, first, c);
+            } catch (final RuntimeException | Error e) {
+                c.close();
+                throw e;
             }
+            return c;
         }
     }
 }
