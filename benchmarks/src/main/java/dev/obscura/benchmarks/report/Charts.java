@@ -37,12 +37,12 @@ public final class Charts {
         final CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 110 * bars.size())).height(560)
             .title(title).xAxisTitle("").yAxisTitle("milliseconds per operation (log scale)").build();
         chart.getStyler().setYAxisLogarithmic(true);
-        // XChart's bars start at the axis minimum, which a log axis needs set explicitly: a decade below the least.
+        // XChart's bars start at the axis minimum, which a log axis needs set explicitly: the decade strictly below the least value.
         double least = Double.MAX_VALUE;
         for (final double[] v : bars.values()) {
             least = Math.min(least, Math.min(v[0], v[1]));
         }
-        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(least))));
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(least * 0.9))));
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setXAxisLabelRotation(35);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
