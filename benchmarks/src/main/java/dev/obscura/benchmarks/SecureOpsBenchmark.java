@@ -91,7 +91,7 @@ public class SecureOpsBenchmark {
             return ops.session().stats().total().minus(before);
         });
         if ("online".equals(phase)) {
-            appendCosts(costs);
+            appendCosts(workload, costs, numel(work.shapeX));
         }
     }
 
@@ -128,11 +128,11 @@ public class SecureOpsBenchmark {
         cluster.close();
     }
 
-    private void appendCosts(final List<Counters> costs) {
+    /** Appends one workload's rounds and bytes (party 0 and the last party) to the costs file of the report. */
+    static void appendCosts(final String workload, final List<Counters> costs, final long elements) {
         final Path file = Path.of(System.getProperty("obscura.bench.costs", "bench-results/secure-costs.tsv"));
         final Counters first = costs.get(0);
-        final Counters last = costs.get(PARTIES - 1);
-        final long elements = numel(work.shapeX);
+        final Counters last = costs.get(costs.size() - 1);
         final String line = String.join("\t", workload, Long.toString(first.rounds()),
             Long.toString(first.bytesSent()), Long.toString(last.bytesSent()), Long.toString(last.dealerBytes()),
             Long.toString(elements)) + "\n";

@@ -64,6 +64,8 @@ public record SecureCosts(String workload, long rounds, long bytesFirst, long by
             case "matmul-512" -> 165.0;
             case "mul-2^20" -> 122.0;
             case "relu-2^20" -> 2317.0;
+            case "mnist-infer-64" -> 1504.0;
+            case "mnist-train-64" -> 3631.0;
             default -> null;
         });
     }

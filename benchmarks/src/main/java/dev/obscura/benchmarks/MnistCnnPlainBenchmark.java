@@ -1,0 +1,50 @@
+package dev.obscura.benchmarks;
+
+import dev.obscura.nn.MnistCnn;
+import dev.obscura.nn.PlainEngine;
+import dev.obscura.nn.PlainTensor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** The plaintext twin of {@link MnistCnnBenchmark}: the same model code on the {@code float} engine, one thread. */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {ForkFlags.BOUNDS_CHECKS_OFF, ForkFlags.OPEN_MISC, ForkFlags.OPEN_NIO})
+@State(Scope.Benchmark)
+public class MnistCnnPlainBenchmark {
+    /** Inference of 64 images, or one training step at batch 64. */
+    @Param({MnistStep.INFER, MnistStep.TRAIN})
+    public String workload;
+
+    private MnistStep<PlainTensor> step;
+
+    @Setup
+    public void setup() {
+        final PlainEngine engine = new PlainEngine();
+        step = new MnistStep<>(engine, MnistCnn.create(engine, 3), MnistStep.images(1), MnistStep.labels(2));
+    }
+
+    /** The same step in plaintext. */
+    @Benchmark
+    public void plaintext() {
+        step.run(workload);
+    }
+
+    @TearDown
+    public void tearDown() {
+        step.release();
+    }
+}
