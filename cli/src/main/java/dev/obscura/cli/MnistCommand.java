@@ -1,0 +1,209 @@
+package dev.obscura.cli;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.backend.Backends;
+import dev.obscura.data.Mnist;
+import dev.obscura.data.MnistData;
+import dev.obscura.data.MnistSplit;
+import dev.obscura.mpc.SecretTensor;
+import dev.obscura.mpc.SecureOps;
+import dev.obscura.nn.MnistCnn;
+import dev.obscura.nn.PlainEngine;
+import dev.obscura.nn.PlainTensor;
+import dev.obscura.nn.SecureEngine;
+import dev.obscura.nn.Sequential;
+import dev.obscura.nn.Tape;
+import dev.obscura.nn.Variable;
+import dev.obscura.protocols.LocalParties;
+import dev.obscura.protocols.PartyFailureException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code obscura mnist} command group: train the MNIST network ({@link MnistTrainCommand}) and classify the test
+ * set with it ({@link MnistInferCommand}), in plaintext or secret-shared between parties run as threads of this
+ * process. Also the helpers both subcommands share: loading the data, choosing the backend, batched prediction.
+ *
+ * <p>Roles in secure mode: party {@value #MODEL_OWNER} owns the model (it shares the weights and alone learns trained
+ * weights), party {@value #DATA_OWNER} owns the data (it shares images and labels and alone learns the logits).
+ */
+@Command(name = "mnist", mixinStandardHelpOptions = true,
+    description = {"Train and run the MNIST digit classifier (a small LeNet-style CNN, 33,542 parameters),",
+        "in plaintext or secret-shared between parties (--secure).",
+        "",
+        "Start with:  obscura mnist train --limit 6000     (trains in plaintext, saves mnist-cnn.obscura)",
+        "then:        obscura mnist infer --secure --limit 1000",
+        "",
+        "MNIST is read from --data DIR, else $" + Mnist.ENVIRONMENT + ", else -D" + Mnist.PROPERTY + ", else the first "
+            + Mnist.DEFAULT_DIRECTORY + " in the working directory or a directory above it.",
+        ""},
+    subcommands = {MnistTrainCommand.class, MnistInferCommand.class})
+final class MnistCommand implements Runnable {
+    /** The party that owns the model in secure mode: it shares the weights. */
+    static final int MODEL_OWNER = 0;
+    /** The party that owns the data in secure mode: it shares images and labels and receives the logits. */
+    static final int DATA_OWNER = 1;
+    /** The default model file, in the working directory. */
+    static final String DEFAULT_MODEL = "mnist-cnn.obscura";
+    /** The largest batch accepted. */
+    static final int MAX_BATCH = 4096;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    // ------------------------------------------------------------------------------------------- shared helpers
+
+    /** Loads at most {@code trainLimit} training and {@code testLimit} test images from {@code dataDir}. */
+    static MnistData load(final Path dataDir, final int trainLimit, final int testLimit) {
+        return Mnist.load(Mnist.locate(Optional.ofNullable(dataDir)), trainLimit, testLimit);
+    }
+
+    /** The backend named, or the default. */
+    static Backend backend(final String name) {
+        return name == null ? Backends.defaultBackend() : Backends.byName(name);
+    }
+
+    /**
+     * Runs {@code program} on {@code parties} parties (threads) over {@code backend} and returns their results; a
+     * failing party's original exception is rethrown, so the user sees its message.
+     */
+    static <R> List<R> runParties(final int parties, final Backend backend, final Function<SecureOps, R> program) {
+        try {
+            return LocalParties.builder().parties(parties).backend(backend).build().run(program);
+        } catch (PartyFailureException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Fails with a clear message when the model file is missing. */
+    static void requireModel(final Path model) {
+        if (!Files.isRegularFile(model)) {
+            throw new IllegalStateException("no model file at " + model.toAbsolutePath() + ": run `obscura mnist train"
+                + (model.toString().equals(DEFAULT_MODEL) ? "" : " --model " + model)
+                + "` first, or pass --model FILE");
+        }
+    }
+
+    /** Checks common numeric options, naming the option in the message (exit status 2). */
+    static void check(final CommandLine cmd, final boolean ok, final String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(cmd, message);
+        }
+    }
+
+    /** The index of the largest of each row of {@code logits [rows, CLASSES]}, written to {@code into[from ..]}. */
+    static void argmax(final double[] logits, final int rows, final int[] into, final int from) {
+        final int k = MnistCnn.CLASSES;
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int j = 1; j < k; j++) {
+                if (logits[r * k + j] > logits[r * k + best]) {
+                    best = j;
+                }
+            }
+            into[from + r] = best;
+        }
+    }
+
+    /** The number of predictions equal to the split's labels. */
+    static int correct(final int[] predictions, final MnistSplit split) {
+        int c = 0;
+        for (int i = 0; i < predictions.length; i++) {
+            if (predictions[i] == split.label(i)) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    /** The predicted class of every image of {@code split}, in plaintext, batch by batch. */
+    static int[] predictPlain(final Sequential<PlainTensor> model, final PlainEngine engine, final MnistSplit split,
+        final int batch, final Progress progress) {
+        final int n = split.count();
+        final int[] predictions = new int[n];
+        final float[] images = new float[batch * MnistSplit.PIXELS];
+        final int[] labels = new int[batch];
+        for (int from = 0; from < n; from += batch) {
+            final int b = Math.min(batch, n - from);
+            split.copyBatch(from, b, images, labels);
+            final PlainTensor x = engine.fromFloats(Arrays.copyOf(images, b * MnistSplit.PIXELS), b,
+                MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
+            try (Tape<PlainTensor> tape = new Tape<>(engine)) {
+                final Variable<PlainTensor> logits = model.forward(tape.input(x));
+                final float[] values = engine.toFloats(logits.value());
+                argmax(toDoubles(values), b, predictions, from);
+            }
+            if (progress != null) {
+                progress.step(b, null);
+            }
+        }
+        return predictions;
+    }
+
+    /**
+     * The predicted class of every image of {@code split}, secret-shared: run by every party SPMD. The data owner
+     * shares each batch of images through {@code dataEngine}, every party evaluates {@code model} on the shares, and
+     * the logits are opened to the data owner only. Returns the predictions at the data owner, {@code null} at every
+     * other party (which never sees the images or the logits). {@code progress} is updated by the data owner only.
+     */
+    static int[] predictSecure(final SecureOps ops, final Sequential<SecretTensor> model,
+        final SecureEngine dataEngine, final MnistSplit split, final int batch, final Progress progress) {
+        final boolean dataOwner = ops.session().partyId() == DATA_OWNER;
+        final int n = split.count();
+        final int[] predictions = dataOwner ? new int[n] : null;
+        final float[] images = new float[batch * MnistSplit.PIXELS];
+        final int[] labels = new int[batch];
+        for (int from = 0; from < n; from += batch) {
+            final int b = Math.min(batch, n - from);
+            final float[] mine = new float[b * MnistSplit.PIXELS];
+            if (dataOwner) {
+                split.copyBatch(from, b, images, labels);
+                System.arraycopy(images, 0, mine, 0, mine.length);
+            }
+            final SecretTensor x = dataEngine.fromFloats(mine, b, MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
+            try (Tape<SecretTensor> tape = new Tape<>(dataEngine)) {
+                final Variable<SecretTensor> logits = model.forward(tape.input(x));
+                final double[] opened = ops.revealTo(DATA_OWNER, logits.value());
+                if (dataOwner) {
+                    argmax(opened, b, predictions, from);
+                }
+            } finally {
+                dataEngine.release(x);
+            }
+            if (dataOwner && progress != null) {
+                progress.step(b, null);
+            }
+        }
+        return predictions;
+    }
+
+    /** Releases every parameter of {@code model} (its shares, off-heap). */
+    static void release(final Sequential<SecretTensor> model, final SecureEngine engine) {
+        for (final Variable<SecretTensor> p : model.parameters()) {
+            p.zeroGrad(engine);
+            engine.release(p.value());
+        }
+    }
+
+    static double[] toDoubles(final float[] values) {
+        final double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+}

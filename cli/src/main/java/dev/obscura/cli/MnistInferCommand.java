@@ -1,0 +1,146 @@
+package dev.obscura.cli;
+
+import dev.obscura.backend.Backend;
+import dev.obscura.data.MnistData;
+import dev.obscura.data.MnistSplit;
+import dev.obscura.mpc.SecretTensor;
+import dev.obscura.nn.MnistCnn;
+import dev.obscura.nn.ModelFile;
+import dev.obscura.nn.PlainEngine;
+import dev.obscura.nn.PlainTensor;
+import dev.obscura.nn.SecureEngine;
+import dev.obscura.nn.Sequential;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code obscura mnist infer}: classifies the MNIST test images with a saved model, in plaintext and, with
+ * {@code --secure}, also secret-shared, and compares the two.
+ */
+@Command(name = "infer", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Classify the MNIST test images with a trained model and print the accuracy and speed.",
+        "",
+        "Plaintext by default. With --secure the same images are also classified under MPC: party "
+            + MnistCommand.MODEL_OWNER + " (model owner) secret-shares the weights, party "
+            + MnistCommand.DATA_OWNER + " (data owner) secret-shares the images, every party computes on shares"
+            + " only, and the output logits are opened to the data owner alone. The plaintext and secure"
+            + " accuracies are printed side by side with the number of predictions that differ (fixed-point"
+            + " arithmetic can flip a near-tie).",
+        "",
+        "Example:  obscura mnist infer --secure --limit 1000",
+        ""})
+final class MnistInferCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--secure", description = "Also run secret-shared inference and compare it with plaintext.")
+    private boolean secure;
+
+    @Option(names = "--parties", paramLabel = "N", defaultValue = "2",
+        description = "Parties in secure mode, 2 to 16 (default: ${DEFAULT-VALUE}).")
+    private int parties;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+        description = "Ring-arithmetic backend of the parties (see `obscura backends`; default: the best available).")
+    private String backendName;
+
+    @Option(names = "--model", paramLabel = "FILE", defaultValue = MnistCommand.DEFAULT_MODEL,
+        description = "The model file written by `obscura mnist train` (default: ${DEFAULT-VALUE}).")
+    private Path modelFile;
+
+    @Option(names = "--data", paramLabel = "DIR",
+        description = "Directory holding the four MNIST files (default: see `obscura mnist --help`).")
+    private Path dataDir;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "10000",
+        description = "Classify the first N test images (default: ${DEFAULT-VALUE}, all).")
+    private int limit;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "64",
+        description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Override
+    public void run() {
+        final CommandLine cmd = spec.commandLine();
+        MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
+        MnistCommand.check(cmd, batch >= 1 && batch <= MnistCommand.MAX_BATCH,
+            "--batch must be between 1 and " + MnistCommand.MAX_BATCH + ", batch=" + batch);
+        MnistCommand.check(cmd, parties >= 2 && parties <= 16,
+            "--parties must be between 2 and 16, parties=" + parties);
+        final PrintWriter out = cmd.getOut();
+        MnistCommand.requireModel(modelFile);
+        final Backend backend = MnistCommand.backend(backendName);
+        final ModelFile.ModelData modelData = ModelFile.read(modelFile);
+        final MnistData data = MnistCommand.load(dataDir, 0, limit);
+        final MnistSplit test = data.test();
+        final int n = test.count();
+        out.printf("Model %s (%,d parameters); %,d test images from %s, batch %d%n", modelFile,
+            modelData.valueCount(), n, data.directory(), batch);
+
+        // Plaintext.
+        final PlainEngine plainEngine = new PlainEngine();
+        final Sequential<PlainTensor> plainModel = MnistCnn.create(plainEngine, 0);
+        ModelFile.apply(modelData, plainModel, plainEngine);
+        final int[] plain;
+        final double plainSeconds;
+        try (Progress p = Progress.start("plaintext inference", n, out)) {
+            plain = MnistCommand.predictPlain(plainModel, plainEngine, test, batch, p);
+            plainSeconds = p.seconds();
+        }
+        final int plainCorrect = MnistCommand.correct(plain, test);
+
+        final Tables table = new Tables("inference", "accuracy", "correct", "time", "images/s");
+        table.row("plaintext", Tables.percent(plainCorrect, n), plainCorrect + "/" + n, Tables.duration(plainSeconds),
+            String.format("%.1f", n / plainSeconds));
+        if (!secure) {
+            out.println();
+            table.print(out);
+            return;
+        }
+
+        // Secret-shared: the model owner applies the file, every other party a placeholder of the same shapes.
+        out.printf("Secure inference: %d parties, backend %s; party %d shares the model, party %d the images%n",
+            parties, backend.name(), MnistCommand.MODEL_OWNER, MnistCommand.DATA_OWNER);
+        final double[] secureSeconds = new double[1];
+        final List<int[]> results;
+        try (Progress p = Progress.start("secure inference", n, out)) {
+            results = MnistCommand.runParties(parties, backend, ops -> {
+                final int me = ops.session().partyId();
+                final SecureEngine modelEngine = new SecureEngine(ops, MnistCommand.MODEL_OWNER);
+                final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
+                final Sequential<SecretTensor> model = MnistCnn.create(modelEngine, 0);
+                try {
+                    ModelFile.apply(me == MnistCommand.MODEL_OWNER ? modelData
+                        : ModelFile.placeholder(model, modelEngine), model, modelEngine);
+                    final int[] predictions = MnistCommand.predictSecure(ops, model, dataEngine, test, batch,
+                        me == MnistCommand.DATA_OWNER ? p : null);
+                    if (me == MnistCommand.DATA_OWNER) {
+                        secureSeconds[0] = p.seconds();
+                    }
+                    return predictions;
+                } finally {
+                    MnistCommand.release(model, modelEngine);
+                }
+            });
+        }
+        final int[] secured = results.get(MnistCommand.DATA_OWNER);
+        final int secureCorrect = MnistCommand.correct(secured, test);
+        int differ = 0;
+        for (int i = 0; i < n; i++) {
+            if (secured[i] != plain[i]) {
+                differ++;
+            }
+        }
+        table.row("secure (" + parties + " parties)", Tables.percent(secureCorrect, n), secureCorrect + "/" + n,
+            Tables.duration(secureSeconds[0]), String.format("%.1f", n / secureSeconds[0]));
+        out.println();
+        table.print(out);
+        out.printf("Predictions that differ between plaintext and secure: %d of %d%n", differ, n);
+    }
+}

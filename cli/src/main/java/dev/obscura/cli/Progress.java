@@ -1,0 +1,77 @@
+package dev.obscura.cli;
+
+import java.io.PrintWriter;
+import java.time.temporal.ChronoUnit;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Progress of one long loop, counted in images: a live progress bar with rate and time left on the terminal
+ * ({@code me.tongfei:progressbar}, drawn on standard error), or, when there is no terminal (a pipe, a file, a test),
+ * a plain line on the command's output every few seconds. Thread-safe enough for one updating thread.
+ */
+final class Progress implements AutoCloseable {
+    /** Seconds between plain progress lines. */
+    private static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
+
+    private final String task;
+    private final long total;
+    private final PrintWriter out;
+    private final ProgressBar bar;
+    private final long start = System.nanoTime();
+    private long done;
+    private long lastLine = start;
+    private String extra = "";
+
+    private Progress(final String task, final long total, final PrintWriter out, final boolean terminal) {
+        this.task = task;
+        this.total = total;
+        this.out = out;
+        this.bar = terminal
+            ? new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" img", 1)
+                .showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()
+            : null;
+    }
+
+    /** A progress display for {@code total} images; a bar only when this process has an interactive terminal. */
+    static Progress start(final String task, final long total, final PrintWriter out) {
+        return new Progress(task, total, out, System.console() != null && System.getenv("TERM") != null
+            && !"dumb".equals(System.getenv("TERM")));
+    }
+
+    /** Counts {@code images} more images done; {@code message} (the running loss, say) is shown beside the rate. */
+    void step(final long images, final String message) {
+        done += images;
+        extra = message == null ? "" : message;
+        if (bar != null) {
+            bar.setExtraMessage(extra.isEmpty() ? "" : " " + extra);
+            bar.stepBy(images);
+            return;
+        }
+        final long now = System.nanoTime();
+        if (now - lastLine >= PLAIN_INTERVAL_NANOS && done < total) {
+            lastLine = now;
+            final double seconds = (now - start) / 1e9;
+            final double rate = done / Math.max(seconds, 1e-9);
+            out.printf("  %s: %d/%d images (%.0f%%), %.1f img/s, %s left%s%n", task, done, total,
+                100.0 * done / total, rate, Tables.duration((total - done) / Math.max(rate, 1e-9)),
+                extra.isEmpty() ? "" : ", " + extra);
+            out.flush();
+        }
+    }
+
+    /** Seconds since the start. */
+    double seconds() {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.close();
+        }
+    }
+}
