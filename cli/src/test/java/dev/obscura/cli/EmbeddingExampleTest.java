@@ -1,0 +1,50 @@
+package dev.obscura.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.obscura.nn.MnistCnn;
+import dev.obscura.nn.ModelFile;
+import dev.obscura.nn.PlainEngine;
+import dev.obscura.nn.PlainTensor;
+import dev.obscura.nn.Sequential;
+import dev.obscura.nn.Tape;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddingExampleTest {
+
+    @Test
+    void shouldClassifySecretSharedImagesAsThePlaintextModelDoes(@TempDir final Path dir) {
+        final PlainEngine engine = new PlainEngine();
+        final Sequential<PlainTensor> model = MnistCnn.create(engine, 7);
+        final Path file = dir.resolve("model.obscura");
+        ModelFile.save(model, engine, file);
+        final int count = 8;
+        final float[] images = new float[count * 28 * 28];
+        final SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) (random.nextDouble() * 3 - 0.4);
+        }
+        final int[] expected;
+        try (Tape<PlainTensor> tape = new Tape<>(engine)) {
+            final PlainTensor logits = model.forward(tape.input(engine.fromFloats(images, count, 1, 28, 28))).value();
+            final float[] f = engine.toFloats(logits);
+            final double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                d[i] = f[i];
+            }
+            expected = EmbeddingExample.argmaxRows(d, 10);
+        }
+        final int[] secure = EmbeddingExample.classify(file, images, count);
+        assertEquals(count, secure.length);
+        int differ = 0;
+        for (int i = 0; i < count; i++) {
+            differ += secure[i] == expected[i] ? 0 : 1;
+        }
+        // An untrained model can have near-ties between logits; fixed point may break one the other way.
+        assertTrue(differ <= 1, "secure and plaintext predictions differ on " + differ + " of " + count);
+    }
+}
