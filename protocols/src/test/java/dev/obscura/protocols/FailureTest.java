@@ -246,12 +246,11 @@ final class FailureTest {
     }
 
     /** A dealer transport that breaks after serving {@code requests} requests. */
-    private static final class FailingAfter implements Transport {
-        private final Transport t;
+    private static final class FailingAfter extends ForwardingTransport {
         private int left;
 
         FailingAfter(final Transport t, final int requests) {
-            this.t = t;
+            super(t);
             this.left = requests;
         }
 
@@ -261,61 +260,6 @@ final class FailureTest {
                 throw new IllegalStateException("the dealer ran out of material");
             }
             return t.receiveBytes(peer);
-        }
-
-        @Override
-        public int self() {
-            return t.self();
-        }
-
-        @Override
-        public int parties() {
-            return t.parties();
-        }
-
-        @Override
-        public Duration timeout() {
-            return t.timeout();
-        }
-
-        @Override
-        public void send(final int peer, final RingTensor... parts) {
-            t.send(peer, parts);
-        }
-
-        @Override
-        public void sendBytes(final int peer, final byte[] bytes) {
-            t.sendBytes(peer, bytes);
-        }
-
-        @Override
-        public void receive(final int peer, final RingTensor... parts) {
-            t.receive(peer, parts);
-        }
-
-        @Override
-        public long bytesSent() {
-            return t.bytesSent();
-        }
-
-        @Override
-        public long bytesSentTo(final int peer) {
-            return t.bytesSentTo(peer);
-        }
-
-        @Override
-        public long bytesReceivedFrom(final int peer) {
-            return t.bytesReceivedFrom(peer);
-        }
-
-        @Override
-        public long framesSent() {
-            return t.framesSent();
-        }
-
-        @Override
-        public void close() {
-            t.close();
         }
     }
 }

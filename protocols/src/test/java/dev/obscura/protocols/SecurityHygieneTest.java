@@ -343,12 +343,11 @@ final class SecurityHygieneTest {
     }
 
     /** Records, as secrets, the renderings of every byte string and ring element an endpoint sends. */
-    private static final class RecordingTransport implements Transport {
-        private final Transport t;
+    private static final class RecordingTransport extends ForwardingTransport {
         private final Set<String> secrets;
 
         RecordingTransport(final Transport t, final Set<String> secrets) {
-            this.t = t;
+            super(t);
             this.secrets = secrets;
         }
 
@@ -366,56 +365,6 @@ final class SecurityHygieneTest {
         public void sendBytes(final int peer, final byte[] bytes) {
             addByteRenderings(secrets, bytes);
             t.sendBytes(peer, bytes);
-        }
-
-        @Override
-        public int self() {
-            return t.self();
-        }
-
-        @Override
-        public int parties() {
-            return t.parties();
-        }
-
-        @Override
-        public Duration timeout() {
-            return t.timeout();
-        }
-
-        @Override
-        public void receive(final int peer, final RingTensor... parts) {
-            t.receive(peer, parts);
-        }
-
-        @Override
-        public byte[] receiveBytes(final int peer) {
-            return t.receiveBytes(peer);
-        }
-
-        @Override
-        public long bytesSent() {
-            return t.bytesSent();
-        }
-
-        @Override
-        public long bytesSentTo(final int peer) {
-            return t.bytesSentTo(peer);
-        }
-
-        @Override
-        public long bytesReceivedFrom(final int peer) {
-            return t.bytesReceivedFrom(peer);
-        }
-
-        @Override
-        public long framesSent() {
-            return t.framesSent();
-        }
-
-        @Override
-        public void close() {
-            t.close();
         }
     }
 
