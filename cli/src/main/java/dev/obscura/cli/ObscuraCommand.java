@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         "Obscura: secure multi-party computation on tensors for the JVM.",
         "Values are secret-shared over the ring Z_2^64; native kernels do the arithmetic.",
     },
-    subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
 
     @CommandLine.Spec

@@ -64,6 +64,15 @@ class ObscuraCommandTest {
     }
 
     @Test
+    void shouldExplainHowToBuildTheBenchmarksJarWhenItIsMissing() {
+        final Run r = run("bench", "--jar", "/nonexistent/benchmarks.jar", "--out", "target/bench-test");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("benchmarks jar not found at /nonexistent/benchmarks.jar"), r.err());
+        assertTrue(r.err().contains("mvn -q install -DskipTests"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
     void shouldPrintUsageForUnknownOption() {
         final Run r = run("--no-such-option");
         assertEquals(2, r.status());
