@@ -9,6 +9,7 @@ public final class PartyFailureException extends RuntimeException {
 
     private final int party;
 
+    /** The failure of {@code party} (the party count for the dealer, -1 if unknown), caused by {@code cause}. */
     public PartyFailureException(final int party, final String message, final Throwable cause) {
         super(message, cause);
         this.party = party;

@@ -26,7 +26,16 @@ public record Bilinear(Kind kind, int[] shapeX, int[] shapeY, int[] shapeZ, bool
 
     /** The maps. */
     public enum Kind {
-        MUL, MATMUL, CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT
+        /** Elementwise product of two tensors of one shape. */
+        MUL,
+        /** Matrix product, optionally transposed or batched. */
+        MATMUL,
+        /** 2-D convolution of an input with a weight. */
+        CONV2D,
+        /** Gradient of a convolution with respect to its input. */
+        CONV2D_BACKWARD_INPUT,
+        /** Gradient of a convolution with respect to its weight. */
+        CONV2D_BACKWARD_WEIGHT
     }
 
     /** Elementwise product of two tensors of {@code shape}. */

@@ -30,6 +30,7 @@ import dev.obscura.ring.RingTensor;
  * @param select whether to deal {@code r * rb} as well (ReLU needs it; the sign alone does not)
  */
 public record ComparisonCorrelation(int count, boolean select) implements Correlation<ComparisonMaterial> {
+    /** Registry key of this correlation. */
     public static final String KIND = "cmp";
 
     /** Bits in a ring element, and so bit planes per comparison. */
@@ -39,6 +40,7 @@ public record ComparisonCorrelation(int count, boolean select) implements Correl
     /** AND gates of the carry tree over 32 groups: {@code (2*16-1) + (2*8-1) + (2*4-1) + (2*2-1) + 1}. */
     public static final int AND_GATES = 57;
 
+    /** Validates the element count. */
     public ComparisonCorrelation {
         if (count < 1) {
             throw new IllegalArgumentException("comparison needs count >= 1, count=" + count);

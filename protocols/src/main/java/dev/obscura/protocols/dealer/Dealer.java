@@ -21,6 +21,7 @@ public final class Dealer implements Runnable {
     private final Transport transport;
     private final Backend backend;
 
+    /** A dealer on {@code transport} (whose id must be the party count), computing with {@code backend}. */
     public Dealer(final Transport transport, final Backend backend) {
         if (transport.self() != transport.parties()) {
             throw new IllegalArgumentException("the dealer's endpoint id must equal the party count, self="
