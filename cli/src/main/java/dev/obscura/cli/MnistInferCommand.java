@@ -41,13 +41,8 @@ final class MnistInferCommand implements Runnable {
     @Option(names = "--secure", description = "Also run secret-shared inference and compare it with plaintext.")
     private boolean secure;
 
-    @Option(names = "--parties", paramLabel = "N", defaultValue = "2",
-        description = "Parties in secure mode, 2 to 16 (default: ${DEFAULT-VALUE}).")
-    private int parties;
-
-    @Option(names = "--backend", paramLabel = "NAME",
-        description = "Ring-arithmetic backend of the parties (see `obscura backends`; default: the best available).")
-    private String backendName;
+    @CommandLine.Mixin
+    private PartyOptions partyOptions;
 
     @Option(names = "--model", paramLabel = "FILE", defaultValue = MnistCommand.DEFAULT_MODEL,
         description = "The model file written by `obscura mnist train` (default: ${DEFAULT-VALUE}).")
@@ -71,11 +66,10 @@ final class MnistInferCommand implements Runnable {
         MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
         MnistCommand.check(cmd, batch >= 1 && batch <= MnistCommand.MAX_BATCH,
             "--batch must be between 1 and " + MnistCommand.MAX_BATCH + ", batch=" + batch);
-        MnistCommand.check(cmd, parties >= 2 && parties <= 16,
-            "--parties must be between 2 and 16, parties=" + parties);
+        partyOptions.check(cmd);
         final PrintWriter out = cmd.getOut();
         MnistCommand.requireModel(modelFile);
-        final Backend backend = MnistCommand.backend(backendName);
+        final Backend backend = partyOptions.backend();
         final ModelFile.ModelData modelData = ModelFile.read(modelFile);
         final MnistData data = MnistCommand.load(dataDir, 0, limit);
         final MnistSplit test = data.test();
@@ -106,11 +100,11 @@ final class MnistInferCommand implements Runnable {
 
         // Secret-shared: the model owner applies the file, every other party a placeholder of the same shapes.
         out.printf("Secure inference: %d parties, backend %s; party %d shares the model, party %d the images%n",
-            parties, backend.name(), MnistCommand.MODEL_OWNER, MnistCommand.DATA_OWNER);
+            partyOptions.parties(), backend.name(), MnistCommand.MODEL_OWNER, MnistCommand.DATA_OWNER);
         final double[] secureSeconds = new double[1];
         final List<int[]> results;
         try (Progress p = Progress.start("secure inference", n, out)) {
-            results = MnistCommand.runParties(parties, backend, ops -> {
+            results = MnistCommand.runParties(partyOptions.parties(), backend, ops -> {
                 final int me = ops.session().partyId();
                 final SecureEngine modelEngine = new SecureEngine(ops, MnistCommand.MODEL_OWNER);
                 final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
@@ -137,7 +131,8 @@ final class MnistInferCommand implements Runnable {
                 differ++;
             }
         }
-        table.row("secure (" + parties + " parties)", Tables.percent(secureCorrect, n), secureCorrect + "/" + n,
+        table.row("secure (" + partyOptions.parties() + " parties)", Tables.percent(secureCorrect, n),
+            secureCorrect + "/" + n,
             Tables.duration(secureSeconds[0]), String.format("%.1f", n / secureSeconds[0]));
         out.println();
         table.print(out);

@@ -52,13 +52,8 @@ final class MnistTrainCommand implements Runnable {
     @Option(names = "--secure", description = "Train on secret shares between the parties (slow).")
     private boolean secure;
 
-    @Option(names = "--parties", paramLabel = "N", defaultValue = "2",
-        description = "Parties in secure mode, 2 to 16 (default: ${DEFAULT-VALUE}).")
-    private int parties;
-
-    @Option(names = "--backend", paramLabel = "NAME",
-        description = "Ring-arithmetic backend of the parties (see `obscura backends`; default: the best available).")
-    private String backendName;
+    @CommandLine.Mixin
+    private PartyOptions partyOptions;
 
     @Option(names = "--epochs", paramLabel = "E", defaultValue = "1",
         description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
@@ -118,13 +113,13 @@ final class MnistTrainCommand implements Runnable {
             "--weight-decay must be 0 or more, weight-decay=" + weightDecay);
         MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
         MnistCommand.check(cmd, testLimit >= 1, "--test-limit must be at least 1, test-limit=" + testLimit);
-        MnistCommand.check(cmd, parties >= 2 && parties <= 16,
-            "--parties must be between 2 and 16, parties=" + parties);
+        partyOptions.check(cmd);
         final PrintWriter out = cmd.getOut();
-        final Backend backend = secure ? MnistCommand.backend(backendName) : null;
+        final Backend backend = secure ? partyOptions.backend() : null;
         final MnistData data = MnistCommand.load(dataDir, limit, testLimit);
         out.printf("Training %s on %,d images (%,d test) from %s%n", secure
-            ? "secret-shared between " + parties + " parties, backend " + backend.name() : "in plaintext",
+            ? "secret-shared between " + partyOptions.parties() + " parties, backend " + backend.name()
+            : "in plaintext",
             data.train().count(), data.test().count(), data.directory());
         out.printf("epochs %d, batch %d, lr %s, momentum %s, weight decay %s, seed %d%n", epochs, batch, learningRate,
             momentum, weightDecay, seed);
@@ -202,7 +197,7 @@ final class MnistTrainCommand implements Runnable {
 
     private List<Epoch> trainSecure(final MnistData data, final Backend backend, final PrintWriter out) {
         final List<Epoch> history = new ArrayList<>();
-        MnistCommand.runParties(parties, backend, ops -> {
+        MnistCommand.runParties(partyOptions.parties(), backend, ops -> {
             trainParty(ops, data, out, history);
             return null;
         });
