@@ -173,5 +173,20 @@ void aesCtrFill(const int config, const uint8_t* key, const uint64_t nonce, cons
     aes_ctr_fill(aesImpl(config), key, nonce, firstBlock, out, n, threads(config));
 }
 
+void sgemm(const void* sgemm, const bool transA, const bool transB, const int m, const int n, const int k,
+           const float* a, const int aOff, const int lda, const float* b, const int bOff, const int ldb, float* c,
+           const int cOff, const int ldc, const float beta) {
+    // The CBLAS signature with its enums as the ints they are in the C ABI (cblas.h: CblasRowMajor = 101,
+    // CblasNoTrans = 111, CblasTrans = 112) and blasint = int (OpenBLAS built without INTERFACE64, as JavaCPP's is).
+    using CblasSgemm = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
+                                float*, int);
+    constexpr int kRowMajor = 101;
+    constexpr int kNoTrans = 111;
+    constexpr int kTrans = 112;
+    const auto fn = reinterpret_cast<CblasSgemm>(const_cast<void*>(sgemm));
+    fn(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, m, n, k, 1.0f, a + aOff, lda, b + bOff, ldb,
+       beta, c + cOff, ldc);
+}
+
 }  // namespace jni
 }  // namespace obscura

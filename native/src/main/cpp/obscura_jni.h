@@ -52,5 +52,10 @@ void conv2dBackwardWeight(int config, const uint64_t* input, const uint64_t* gra
 
 void aesCtrFill(int config, const uint8_t* key, uint64_t nonce, uint64_t firstBlock, uint64_t* out, int64_t n);
 
+// OpenBLAS's cblas_sgemm, found at run time (the Java side passes its address), in row-major order:
+// C = op(A) op(B) + beta C on slices starting at the given offsets.
+void sgemm(const void* sgemm, bool transA, bool transB, int m, int n, int k, const float* a, int aOff, int lda,
+           const float* b, int bOff, int ldb, float* c, int cOff, int ldc, float beta);
+
 }  // namespace jni
 }  // namespace obscura

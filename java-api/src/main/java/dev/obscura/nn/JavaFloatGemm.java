@@ -13,6 +13,8 @@ package dev.obscura.nn;
  * <p>Not thread-safe: the packing buffer is per instance.
  */
 public final class JavaFloatGemm implements FloatGemm {
+    /** The name {@link FloatGemms} knows it by. */
+    public static final String NAME = "java";
     /** Rows of B per block (the shared dimension). */
     static final int KC = 128;
     /** Columns of B (and C) per block. */
@@ -21,13 +23,16 @@ public final class JavaFloatGemm implements FloatGemm {
     private final float[] packB = new float[KC * NC];
 
     @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
     public void gemm(final boolean transA, final boolean transB, final int m, final int n, final int k,
                      final float[] a, final int aOff, final int lda,
                      final float[] b, final int bOff, final int ldb,
                      final float[] c, final int cOff, final int ldc, final boolean accumulate) {
-        if (m < 0 || n < 0 || k < 0) {
-            throw new IllegalArgumentException("sizes must not be negative, m=" + m + ", n=" + n + ", k=" + k);
-        }
+        FloatGemm.checkArguments(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (!accumulate) {
             for (int i = 0; i < m; i++) {
                 final int row = cOff + i * ldc;

@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * The plaintext {@link TensorEngine}: {@code float} tensors ({@link PlainTensor}), matrix products by a
- * {@link FloatGemm} ({@link JavaFloatGemm} unless another is given) and convolutions as im2col followed by one
+ * {@link FloatGemm} (the one {@link FloatGemms} picks unless another is given: OpenBLAS where it loads, else
+ * {@link JavaFloatGemm}) and convolutions as im2col followed by one
  * GEMM per image. The im2col buffer is kept and reused, so a training step allocates only its results.
  *
  * <p>Not thread-safe (the GEMM and the im2col buffer are per instance): one engine per thread.
@@ -16,14 +17,19 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     private final FloatGemm gemm;
     private float[] cols = new float[0];
 
-    /** An engine with the pure-Java GEMM. */
+    /** An engine with the GEMM {@link FloatGemms#create()} picks. */
     public PlainEngine() {
-        this(new JavaFloatGemm());
+        this(FloatGemms.create());
     }
 
     /** An engine whose matrix products and convolutions run on {@code gemm}. */
     public PlainEngine(final FloatGemm gemm) {
         this.gemm = Objects.requireNonNull(gemm, "gemm");
+    }
+
+    /** The name of the GEMM behind the matrix products and convolutions, for example {@code "openblas"}. */
+    public String gemmName() {
+        return gemm.name();
     }
 
     // ------------------------------------------------------------------------------------------- in and out

@@ -5,8 +5,9 @@
  * <ul>
  *   <li>{@link dev.obscura.nn.TensorEngine}: the operations the rest of the package needs, with exact contracts
  *       (shapes, NCHW, row-major). {@link dev.obscura.nn.PlainEngine} implements them in {@code float}, with
- *       convolution as im2col + GEMM on a {@link dev.obscura.nn.FloatGemm} ({@link dev.obscura.nn.JavaFloatGemm}
- *       by default; a native GEMM plugs in through the constructor). A secure engine implements the same interface
+ *       convolution as im2col + GEMM on a {@link dev.obscura.nn.FloatGemm}, which {@link dev.obscura.nn.FloatGemms}
+ *       discovers: OpenBLAS when {@code obscura-native} is on the class path, else
+ *       {@link dev.obscura.nn.JavaFloatGemm}; property {@code obscura.gemm} overrides. A secure engine implements the same interface
  *       over {@link dev.obscura.mpc.SecureOps}; nothing else in the package changes.</li>
  *   <li>Autograd: a {@link dev.obscura.nn.Tape} records {@link dev.obscura.nn.Variable}s with backward closures;
  *       {@link dev.obscura.nn.Tape#backward} walks it in reverse. {@link dev.obscura.nn.Functional} holds the

@@ -131,4 +131,14 @@ final class CpuKernels {
     @CriticalRegion
     static native void aesCtrFill(int config, @Cast("const uint8_t*") byte[] key, @Cast("uint64_t") long nonce,
                                   @Cast("uint64_t") long firstBlock, @Cast("uint64_t*") long out, long n);
+
+    /**
+     * Calls OpenBLAS's {@code cblas_sgemm} at address {@code sgemm} in row-major order on slices of Java arrays,
+     * which stay pinned (not copied) for the call. {@link OpenBlasFloatGemm} has checked every bound; the sizes are
+     * all at least 1.
+     */
+    @CriticalRegion
+    static native void sgemm(@Cast("const void*") long sgemm, boolean transA, boolean transB, int m, int n, int k,
+                             @Cast("const float*") float[] a, int aOff, int lda, @Cast("const float*") float[] b,
+                             int bOff, int ldb, float[] c, int cOff, int ldc, float beta);
 }

@@ -1,0 +1,109 @@
+package dev.obscura.cpu;
+
+import dev.obscura.nn.FloatGemm;
+import java.util.Arrays;
+import java.util.Optional;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * The plaintext GEMM on OpenBLAS's {@code cblas_sgemm} (JavaCPP's OpenBLAS build, BLAS only), for
+ * {@link dev.obscura.nn.PlainEngine}: the same SGEMM the benchmarks use as the plaintext twin of the ring matrix
+ * product.
+ *
+ * <p>The call goes through {@code libjniobscura} rather than JavaCPP's own OpenBLAS binding, because that binding
+ * copies every Java array argument in and out and takes no offsets; here the arrays are pinned for the call (JNI
+ * critical regions) and the offsets are added natively, so a product moves no more memory than OpenBLAS reads.
+ * {@code libjniobscura} finds {@code cblas_sgemm} through the address JavaCPP's loader reports, so it does not link
+ * against OpenBLAS at build time.
+ *
+ * <p>OpenBLAS runs its own threads: as many as the cores, or {@code OPENBLAS_NUM_THREADS}. Thread-safe and stateless:
+ * one instance serves every engine.
+ */
+final class OpenBlasFloatGemm implements FloatGemm {
+    /** The name {@link dev.obscura.nn.FloatGemms} knows it by. */
+    static final String NAME = "openblas";
+
+    private static final OpenBlasFloatGemm INSTANCE = new OpenBlasFloatGemm();
+
+    private OpenBlasFloatGemm() {
+    }
+
+    /** Empty when OpenBLAS and {@code libjniobscura} load here, else why not, in one line. */
+    static Optional<String> unavailableReason() {
+        return Optional.ofNullable(Library.FAILURE);
+    }
+
+    /** The shared instance; only call when {@link #unavailableReason()} is empty. */
+    static OpenBlasFloatGemm instance() {
+        if (Library.FAILURE != null) {
+            throw new IllegalStateException("OpenBLAS GEMM is not available here: " + Library.FAILURE);
+        }
+        return INSTANCE;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void gemm(final boolean transA, final boolean transB, final int m, final int n, final int k,
+                     final float[] a, final int aOff, final int lda,
+                     final float[] b, final int bOff, final int ldb,
+                     final float[] c, final int cOff, final int ldc, final boolean accumulate) {
+        FloatGemm.checkArguments(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            // CBLAS rejects a leading dimension of 0, which an empty A or B may have; the result is beta C anyway.
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        // beta = 0 makes OpenBLAS overwrite C without reading it, as the contract asks.
+        CpuKernels.sgemm(Library.SGEMM, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+            accumulate ? 1f : 0f);
+    }
+
+    @Override
+    public String toString() {
+        return "OpenBlasFloatGemm";
+    }
+
+    /** Loads OpenBLAS and libjniobscura on first use (discovery's availability check), once per process. */
+    private static final class Library {
+        static final String FAILURE;
+        static final long SGEMM;
+
+        static {
+            String failure = NativeLibrary.get().failure().orElse(null);
+            long address = 0;
+            if (failure == null) {
+                try {
+                    Loader.load(openblas_nolapack.class);
+                    final Pointer p = Loader.addressof("cblas_sgemm");
+                    if (p == null || p.isNull()) {
+                        failure = "OpenBLAS loaded but exports no cblas_sgemm";
+                    } else {
+                        address = p.address();
+                    }
+                } catch (final LinkageError | RuntimeException e) {
+                    // UnsatisfiedLinkError (no OpenBLAS for this platform), NoClassDefFoundError (jar missing).
+                    failure = "OpenBLAS could not be loaded: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse(""));
+                }
+            }
+            FAILURE = failure;
+            SGEMM = address;
+        }
+
+        private Library() {
+        }
+    }
+}
