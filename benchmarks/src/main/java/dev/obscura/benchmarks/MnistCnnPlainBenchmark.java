@@ -1,5 +1,6 @@
 package dev.obscura.benchmarks;
 
+import dev.obscura.nn.FloatGemms;
 import dev.obscura.nn.MnistCnn;
 import dev.obscura.nn.PlainEngine;
 import dev.obscura.nn.PlainTensor;
@@ -17,7 +18,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The plaintext twin of {@link MnistCnnBenchmark}: the same model code on the {@code float} engine, one thread. */
+/**
+ * The plaintext twin of {@link MnistCnnBenchmark}: the same model code on the {@code float} engine, on each GEMM:
+ * OpenBLAS (the default where {@code obscura-native} loads; its own threads, one per core) and the pure-Java one
+ * (one thread).
+ */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
@@ -29,11 +34,15 @@ public class MnistCnnPlainBenchmark {
     @Param({MnistStep.INFER, MnistStep.TRAIN})
     public String workload;
 
+    /** The {@link dev.obscura.nn.FloatGemm} behind the engine, by discovery name. */
+    @Param({"openblas", "java"})
+    public String gemm;
+
     private MnistStep<PlainTensor> step;
 
     @Setup
     public void setup() {
-        final PlainEngine engine = new PlainEngine();
+        final PlainEngine engine = new PlainEngine(FloatGemms.create(gemm));
         step = new MnistStep<>(engine, MnistCnn.create(engine, 3), MnistStep.images(1), MnistStep.labels(2));
     }
 

@@ -2,14 +2,21 @@ package dev.obscura.cli;
 
 import dev.obscura.backend.BackendProvider;
 import dev.obscura.backend.Backends;
+import dev.obscura.nn.FloatGemmProvider;
+import dev.obscura.nn.FloatGemms;
+import dev.obscura.nn.PlainEngine;
 import java.io.PrintWriter;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Lists every registered backend, whether it can run here and why not, and which one is the default. */
+/**
+ * Lists every registered backend, whether it can run here and why not, and which one is the default; then the same
+ * for the plaintext GEMMs behind the {@code float} engine.
+ */
 @Command(name = "backends", mixinStandardHelpOptions = true,
-    description = "List the backends, whether each can run on this machine, and the default.")
+    description = {"List the ring backends (secure computation) and the plaintext GEMMs (float training and",
+        "inference), whether each can run on this machine, and the defaults."})
 final class BackendsCommand implements Runnable {
 
     @CommandLine.Spec
@@ -26,5 +33,13 @@ final class BackendsCommand implements Runnable {
         }
         out.println("default: " + Backends.defaultBackend().name()
             + " (override with --backend, -D" + Backends.PROPERTY + "=NAME or " + Backends.ENVIRONMENT + "=NAME)");
+        out.println();
+        out.printf("%-12s %-6s %s%n", "plain GEMM", "rank", "status");
+        for (final FloatGemmProvider p : FloatGemms.providers()) {
+            out.printf("%-12s %-6d %s%n", p.name(), p.rank(),
+                p.unavailableReason().map(r -> "unavailable: " + r).orElse("available"));
+        }
+        out.println("default: " + new PlainEngine().gemmName()
+            + " (override with -D" + FloatGemms.PROPERTY + "=NAME or " + FloatGemms.ENVIRONMENT + "=NAME)");
     }
 }

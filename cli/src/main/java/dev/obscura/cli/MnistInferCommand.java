@@ -90,7 +90,7 @@ final class MnistInferCommand implements Runnable {
         final int plainCorrect = MnistCommand.correct(plain, test);
 
         final Tables table = new Tables("inference", "accuracy", "correct", "time", "images/s");
-        table.row("plaintext", Tables.percent(plainCorrect, n), plainCorrect + "/" + n, Tables.duration(plainSeconds),
+        table.row("plaintext (GEMM " + plainEngine.gemmName() + ")", Tables.percent(plainCorrect, n), plainCorrect + "/" + n, Tables.duration(plainSeconds),
             String.format("%.1f", n / plainSeconds));
         if (!secure) {
             out.println();

@@ -116,14 +116,15 @@ final class MnistTrainCommand implements Runnable {
         partyOptions.check(cmd);
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
+        final PlainEngine plainEngine = secure ? null : new PlainEngine();
         final MnistData data = MnistCommand.load(dataDir, limit, testLimit);
         out.printf("Training %s on %,d images (%,d test) from %s%n", secure
             ? "secret-shared between " + partyOptions.parties() + " parties, backend " + backend.name()
-            : "in plaintext",
+            : "in plaintext (float, GEMM " + plainEngine.gemmName() + ")",
             data.train().count(), data.test().count(), data.directory());
         out.printf("epochs %d, batch %d, lr %s, momentum %s, weight decay %s, seed %d%n", epochs, batch, learningRate,
             momentum, weightDecay, seed);
-        final List<Epoch> history = secure ? trainSecure(data, backend, out) : trainPlain(data, out);
+        final List<Epoch> history = secure ? trainSecure(data, backend, out) : trainPlain(data, plainEngine, out);
 
         final Tables table = new Tables("epoch", "train loss", "train acc", "test acc", "train time", "train img/s",
             "test time");
@@ -142,8 +143,7 @@ final class MnistTrainCommand implements Runnable {
 
     // -------------------------------------------------------------------------------------------- plaintext
 
-    private List<Epoch> trainPlain(final MnistData data, final PrintWriter out) {
-        final PlainEngine engine = new PlainEngine();
+    private List<Epoch> trainPlain(final MnistData data, final PlainEngine engine, final PrintWriter out) {
         final Sequential<PlainTensor> model = MnistCnn.create(engine, seed);
         final Sgd<PlainTensor> sgd = new Sgd<>(engine, model.parameters(), learningRate, momentum, weightDecay);
         final MnistSplit train = data.train();

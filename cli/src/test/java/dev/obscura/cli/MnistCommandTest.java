@@ -97,7 +97,7 @@ class MnistCommandTest {
         assumeModel();
         final Run r = run("mnist", "infer", "--limit", "64", "--model", model.toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(Pattern.compile("plaintext +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("plaintext \\(GEMM \\w+\\) +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
         assertFalse(r.out().contains("secure ("), r.out());
     }
 
@@ -108,7 +108,7 @@ class MnistCommandTest {
         final Run r = run("mnist", "infer", "--secure", "--limit", "64", "--batch", "32", "--model",
             model.toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(Pattern.compile("plaintext +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("plaintext \\(GEMM \\w+\\) +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
         assertTrue(Pattern.compile("secure \\(2 parties\\) +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
         final Matcher differ = Pattern.compile("differ between plaintext and secure: (\\d+) of 64").matcher(r.out());
         assertTrue(differ.find(), r.out());

@@ -61,6 +61,7 @@ class ObscuraCommandTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("java"), r.out());
         assertTrue(r.out().contains("default: "), r.out());
+        assertTrue(r.out().matches("(?s).*plain GEMM.*\\njava +100 +available.*"), r.out());
     }
 
     @Test

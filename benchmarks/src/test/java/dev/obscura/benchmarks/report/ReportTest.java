@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ReportTest {
@@ -36,6 +37,22 @@ class ReportTest {
         assertEquals(12.5, matmul.ratio().orElseThrow(), 1e-12);
         assertTrue(rows.get(0).twin().isEmpty());
         assertTrue(rows.get(5).twin().isEmpty());
+    }
+
+    @Test
+    void shouldPairSecureWithTheFastestMatchingPlaintextTwin() {
+        final String pkg = "dev.obscura.benchmarks.";
+        final JmhResult secure = new JmhResult(pkg + "MnistCnnBenchmark.secure", "avgt",
+            Map.of("workload", "infer", "phase", "online"), 80, 1, "ms/op");
+        final JmhResult java = new JmhResult(pkg + "MnistCnnPlainBenchmark.plaintext", "avgt",
+            Map.of("workload", "infer", "gemm", "java"), 8, 1, "ms/op");
+        final JmhResult openBlas = new JmhResult(pkg + "MnistCnnPlainBenchmark.plaintext", "avgt",
+            Map.of("workload", "infer", "gemm", "openblas"), 4, 1, "ms/op");
+        final JmhResult otherWorkload = new JmhResult(pkg + "MnistCnnPlainBenchmark.plaintext", "avgt",
+            Map.of("workload", "train", "gemm", "openblas"), 1, 1, "ms/op");
+        final ReportRow row = ReportRow.of(List.of(secure, java, otherWorkload, openBlas)).get(0);
+        assertEquals("openblas", row.twin().orElseThrow().params().get("gemm"));
+        assertEquals(20.0, row.ratio().orElseThrow(), 1e-12);
     }
 
     @Test
