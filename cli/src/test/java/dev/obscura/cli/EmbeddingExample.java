@@ -1,5 +1,7 @@
 package dev.obscura.cli;
 
+// The embedding example of README.md, word for word below the package line: EmbeddingExampleTest compiles and
+// runs it so that the README stays true. Keep the two in step.
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.nn.MnistCnn;
 import dev.obscura.nn.ModelFile;
@@ -10,37 +12,39 @@ import dev.obscura.protocols.LocalParties;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The embedding example of README.md, compiled and run by {@link EmbeddingExampleTest} so that it stays true. */
 final class EmbeddingExample {
     private EmbeddingExample() {
     }
 
-    /** Classifies {@code count} 28x28 images; party 0 owns the model, party 1 the images and the answers. */
-    static int[] classify(final Path modelFile, final float[] images, final int count) {
-        final ModelFile.ModelData weights = ModelFile.read(modelFile);
-        final List<int[]> answers = LocalParties.builder().parties(2).build().run(ops -> {
-            final int me = ops.session().partyId();
-            final SecureEngine modelOwner = new SecureEngine(ops, 0);
-            final SecureEngine dataOwner = new SecureEngine(ops, 1);
-            final Sequential<SecretTensor> model = MnistCnn.create(modelOwner, 0);
+    /**
+     * Classifies {@code count} 28x28 images, normalised like the training data ({@code MnistSplit.normalise} of
+     * each pixel 0..255). Party 0 owns the model, party 1 the images and, alone, the answers.
+     */
+    static int[] classify(Path modelFile, float[] images, int count) {
+        ModelFile.ModelData weights = ModelFile.read(modelFile); // checked: format, checksum, shapes
+        List<int[]> answers = LocalParties.builder().parties(2).build().run(ops -> {
+            int me = ops.session().partyId();
+            SecureEngine modelOwner = new SecureEngine(ops, 0);
+            SecureEngine dataOwner = new SecureEngine(ops, 1);
+            Sequential<SecretTensor> model = MnistCnn.create(modelOwner, 0);
             ModelFile.apply(me == 0 ? weights : ModelFile.placeholder(model, modelOwner), model, modelOwner);
-            try (Tape<SecretTensor> tape = new Tape<>(dataOwner)) {
-                final SecretTensor x = dataOwner.fromFloats(me == 1 ? images : new float[images.length],
-                    count, 1, 28, 28);
-                final double[] logits = ops.revealTo(1, model.forward(tape.input(x)).value());
+            SecretTensor x = dataOwner.fromFloats(me == 1 ? images : new float[images.length], count, 1, 28, 28);
+            try (Tape<SecretTensor> tape = new Tape<>(dataOwner)) { // frees the intermediate shares
+                double[] logits = ops.revealTo(1, model.forward(tape.input(x)).value()); // null at party 0
                 return logits == null ? null : argmaxRows(logits, 10);
+            } finally {
+                dataOwner.release(x);
+                model.parameters().forEach(p -> modelOwner.release(p.value()));
             }
         });
         return answers.get(1);
     }
 
-    static int[] argmaxRows(final double[] logits, final int classes) {
-        final int[] out = new int[logits.length / classes];
+    static int[] argmaxRows(double[] logits, int classes) {
+        int[] out = new int[logits.length / classes];
         for (int i = 0; i < out.length; i++) {
             for (int k = 1; k < classes; k++) {
-                if (logits[i * classes + k] > logits[i * classes + out[i]]) {
-                    out[i] = k;
-                }
+                out[i] = logits[i * classes + k] > logits[i * classes + out[i]] ? k : out[i];
             }
         }
         return out;

@@ -9,12 +9,27 @@ import dev.obscura.nn.PlainEngine;
 import dev.obscura.nn.PlainTensor;
 import dev.obscura.nn.Sequential;
 import dev.obscura.nn.Tape;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddingExampleTest {
+
+    @Test
+    void shouldBeWordForWordTheReadmeExample() throws IOException {
+        // Maven runs the tests in the module directory; the README is one level up.
+        final String readme = Files.readString(Path.of("..", "README.md"));
+        final int section = readme.indexOf("## Embedding");
+        final int start = readme.indexOf("```java\n", section) + "```java\n".length();
+        final String example = readme.substring(start, readme.indexOf("```\n", start));
+        final String source = Files.readString(Path.of("src/test/java/dev/obscura/cli/EmbeddingExample.java"));
+        assertTrue(section >= 0 && example.startsWith("import "), "README has no embedding example");
+        assertEquals(example, source.substring(source.indexOf("import ")),
+            "README.md's embedding example and EmbeddingExample.java differ: copy one into the other");
+    }
 
     @Test
     void shouldClassifySecretSharedImagesAsThePlaintextModelDoes(@TempDir final Path dir) {
