@@ -306,7 +306,7 @@ public final class ModelFile {
      * Replaces {@code model}'s parameters by {@code data}'s, each shared through {@link TensorEngine#fromFloats} (the
      * old values released, gradients cleared; an optimiser's momentum is not touched). Everything is checked before
      * anything is replaced: the parameter count, then each parameter's name and shape by position, then the
-     * architecture.
+     * architecture, then that the engine can hold every value.
      *
      * @throws ModelFormatException when {@code data} does not fit {@code model}
      */
@@ -343,12 +343,22 @@ public final class ModelFile {
                 "model file and model have different architectures, file=" + data.architecture() + ", model="
                     + modelArchitecture);
         }
+        // Convert every parameter before replacing any, so a value the engine cannot hold leaves the model as it was.
+        final List<T> values = new ArrayList<>(params.size());
+        for (final Parameter p : params) {
+            try {
+                values.add(engine.fromFloats(p.values, p.shape));
+            } catch (final IllegalArgumentException e) {
+                values.forEach(engine::release);
+                throw new ModelFormatException(Reason.VALUE_OUT_OF_RANGE,
+                    "model file parameter cannot be represented by this engine, parameter=" + p.name() + ": "
+                        + e.getMessage());
+            }
+        }
         for (int i = 0; i < params.size(); i++) {
-            final Parameter p = params.get(i);
-            final T value = engine.fromFloats(p.values, p.shape);
             final Variable<T> v = vars.get(i);
             v.zeroGrad(engine);
-            v.assign(engine, value);
+            v.assign(engine, values.get(i));
         }
     }
 

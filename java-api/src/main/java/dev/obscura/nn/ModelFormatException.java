@@ -33,7 +33,12 @@ public final class ModelFormatException extends RuntimeException {
         /** A parameter of the file has another shape than the model's parameter of the same name. */
         SHAPE_MISMATCH,
         /** The parameters match but the architecture descriptions differ (for example other stateless layers). */
-        ARCHITECTURE_MISMATCH
+        ARCHITECTURE_MISMATCH,
+        /**
+         * A parameter value is finite but the engine cannot hold it (for example it lies outside the fixed-point
+         * range of a secure engine).
+         */
+        VALUE_OUT_OF_RANGE
     }
 
     private final Reason reason;

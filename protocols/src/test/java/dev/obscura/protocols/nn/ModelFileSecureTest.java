@@ -9,6 +9,7 @@ import dev.obscura.nn.Flatten;
 import dev.obscura.nn.Linear;
 import dev.obscura.nn.MaxPool2d;
 import dev.obscura.nn.ModelFile;
+import dev.obscura.nn.ModelFormatException;
 import dev.obscura.nn.Module;
 import dev.obscura.nn.PlainEngine;
 import dev.obscura.nn.PlainTensor;
@@ -136,5 +137,37 @@ final class ModelFileSecureTest {
                 WEIGHT_TOLERANCE, "parameter " + i);
         }
         assertClose(logits(plain, original), logits(plain, loaded), LOGIT_TOLERANCE, "logits");
+    }
+
+    @Test
+    void shouldRefuseAWeightOutsideTheFixedPointRangeNamingTheParameterAndChangeNothing() {
+        final PlainEngine plain = new PlainEngine();
+        final Module<PlainTensor> trained = model(plain, 5);
+        // 1e15 * 2^16 exceeds the 2^62 bound of the fixed-point encoding; the plain engine holds it.
+        trained.parameters().get(2).value().data()[3] = 1e15f;
+        final Path file = dir.resolve("huge.obm");
+        ModelFile.save(trained, plain, file);
+
+        final List<String> outcome = LocalParties.builder().parties(PARTIES).build().run(ops -> {
+            final SecureEngine e = new SecureEngine(ops, OWNER);
+            final Module<SecretTensor> net = model(e, 6);
+            final List<SecretTensor> before = net.parameters().stream().map(Variable::value).toList();
+            final boolean owner = ops.session().partyId() == OWNER;
+            try {
+                ModelFile.apply(owner ? ModelFile.read(file) : ModelFile.placeholder(net, e), net, e);
+                return "applied";
+            } catch (final ModelFormatException x) {
+                for (int i = 0; i < before.size(); i++) {
+                    assertTrue(before.get(i) == net.parameters().get(i).value(), "parameter " + i + " replaced");
+                }
+                return x.reason() + ": " + x.getMessage();
+            } finally {
+                release(e, net);
+            }
+        });
+        final String message = outcome.get(OWNER);
+        assertTrue(message.startsWith("VALUE_OUT_OF_RANGE: ") && message.contains("parameter=4.linear.weight"),
+            message);
+        assertTrue(message.contains("range"), message);
     }
 }
