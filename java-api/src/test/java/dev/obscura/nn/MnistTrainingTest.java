@@ -1,32 +1,44 @@
 package dev.obscura.nn;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistData;
+import dev.obscura.data.MnistException;
 import dev.obscura.data.MnistSplit;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * A short plaintext training of {@link MnistCnn} on the first 1,000 training images (2 epochs, batch 32, SGD with
- * momentum 0.9), evaluated on the first 1,000 test images: it must reach at least 80% (chance is 10%). Skipped when
- * the MNIST files are absent.
+ * momentum 0.9), evaluated on the first 1,000 test images: it must reach at least 80% (chance is 10%). The files are
+ * found as the {@code obscura} command finds them, by {@link Mnist#locate(Optional)} with no explicit directory, so
+ * from any checkout with the data beside it; skipped when they are not found.
  */
 class MnistTrainingTest {
-    private static final Path REAL = Path.of(System.getProperty("obscura.test.mnist", "/work/shared/data/mnist"));
     private static final int TRAIN = 1_000;
     private static final int TEST = 1_000;
     private static final int BATCH = 32;
     private static final int EPOCHS = 2;
 
+    /** The located MNIST directory; aborts (skips) the test when there is none. */
+    private static Path mnistOrSkip() {
+        try {
+            return Mnist.locate(Optional.empty());
+        } catch (final MnistException e) {
+            if (e.reason() != MnistException.Reason.NOT_FOUND) {
+                throw e;
+            }
+            return Assumptions.abort("MNIST files not found: " + e.getMessage());
+        }
+    }
+
     @Test
     void shouldLearnMnistFromAThousandImagesInSeconds() {
-        assumeTrue(Files.isRegularFile(REAL.resolve(Mnist.TRAIN_IMAGES)), "no MNIST files at " + REAL);
-        final MnistData data = Mnist.load(REAL, TRAIN, TEST);
+        final MnistData data = Mnist.load(mnistOrSkip(), TRAIN, TEST);
         final MnistSplit train = data.train();
         final MnistSplit test = data.test();
         final PlainEngine engine = new PlainEngine();
