@@ -15,8 +15,10 @@ import picocli.CommandLine.Command;
  * for the plaintext GEMMs behind the {@code float} engine.
  */
 @Command(name = "backends", mixinStandardHelpOptions = true,
-    description = {"List the ring backends (secure computation) and the plaintext GEMMs (float training and",
-        "inference), whether each can run on this machine, and the defaults."})
+    description = {"List the backends and plaintext GEMMs that can run here.",
+        "",
+        "The ring backends do the arithmetic of secure computation, the plaintext GEMMs that of float training and"
+            + " inference. Shows whether each can run on this machine, and why not, and the defaults."})
 final class BackendsCommand implements Runnable {
 
     @CommandLine.Spec

@@ -17,10 +17,16 @@ import picocli.CommandLine.Parameters;
  * of the secure ones, and PNG charts.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Run the JMH benchmarks (ring kernels, secure operations and MnistCnn, each beside its",
-        "plaintext twin) and write the report: OUT/results.json, results.md and results-*.png.",
-        "A full run takes about 15 minutes on 2 cores; pass a filter such as 'SecureOps' for part of it.",
-        "Arguments after -- go to JMH, e.g. obscura bench Matmul -- -wi 1 -i 3"})
+    description = {"Run the JMH benchmarks and write the report.",
+        "",
+        "Benchmarks the ring kernels, the secure operations and MnistCnn, each beside its plaintext twin, in a JVM of"
+            + " their own, then writes the report to the --out directory: results.json, results.md and PNG charts."
+            + " A full run takes about 15 minutes on 2 cores; pass a FILTER such as SecureOps for part of it.",
+        "",
+        "JMH options go after --, which ends the options of bench:",
+        "  obscura bench Matmul -- -wi 1 -i 3",
+        "  obscura bench -- -f 1",
+        ""})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -30,15 +36,16 @@ final class BenchCommand implements Runnable {
         description = "Regular expression selecting benchmarks (default: all).")
     private String filter;
 
-    @Parameters(index = "1..*", paramLabel = "JMH-ARGS", description = "Further JMH options (after --).")
+    @Parameters(index = "1..*", paramLabel = "-- JMH-OPTION",
+        description = {"Options for JMH, after --.", "To list them: java -jar benchmarks.jar -h"})
     private List<String> jmhArgs = new ArrayList<>();
 
     @Option(names = "--jar", paramLabel = "FILE",
-        description = "The benchmarks jar (default: benchmarks/target/benchmarks.jar of this checkout).")
+        description = {"The benchmarks jar.", "Default: benchmarks/target/benchmarks.jar", "of this checkout."})
     private Path jar;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-results",
-        description = "Where the results and the report go (default: ${DEFAULT-VALUE}).")
+        description = {"Where the results and the report go.", "Default: ${DEFAULT-VALUE}."})
     private Path out;
 
     @Override
@@ -56,16 +63,25 @@ final class BenchCommand implements Runnable {
             throw new IllegalStateException("cannot prepare the output directory " + out + ": " + e.getMessage(), e);
         }
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        run(jmhCommand(java, benchmarks), "the JMH run");
+        run(List.of(java, "-cp", benchmarks.toString(), "dev.obscura.benchmarks.report.Report",
+            out.resolve("results.json").toString(), out.resolve("results.md").toString()), "the report");
+        err.println("report written to " + out.resolve("results.md"));
+    }
+
+    /**
+     * The JMH command line: the filter, the JMH options and the result file. After {@code --} picocli fills the
+     * positional parameters in order, so {@code bench -- -f 1} puts {@code -f} in FILTER; that is harmless, as the
+     * arguments reach JMH in the order given and JMH tells its options from its filters itself.
+     */
+    List<String> jmhCommand(final String java, final Path benchmarks) {
         final List<String> jmh = new ArrayList<>(List.of(java, "-jar", benchmarks.toString()));
         if (filter != null) {
             jmh.add(filter);
         }
         jmh.addAll(jmhArgs);
         jmh.addAll(List.of("-rf", "json", "-rff", out.resolve("results.json").toString()));
-        run(jmh, "the JMH run");
-        run(List.of(java, "-cp", benchmarks.toString(), "dev.obscura.benchmarks.report.Report",
-            out.resolve("results.json").toString(), out.resolve("results.md").toString()), "the report");
-        err.println("report written to " + out.resolve("results.md"));
+        return jmh;
     }
 
     /** Runs {@code command} in this command's working directory, sharing its console; fails on a non-zero exit. */
@@ -87,19 +103,6 @@ final class BenchCommand implements Runnable {
     /** benchmarks/target/benchmarks.jar of the checkout whose cli/target holds this command's jar or classes. */
     private static Path defaultJar() {
         final Path fallback = Path.of("benchmarks", "target", "benchmarks.jar");
-        final java.security.CodeSource source = BenchCommand.class.getProtectionDomain().getCodeSource();
-        if (source == null) {
-            return fallback;
-        }
-        try {
-            // cli/target/obscura.jar (or cli/target/classes): three levels up is the checkout root.
-            Path root = Path.of(source.getLocation().toURI());
-            for (int i = 0; i < 3 && root != null; i++) {
-                root = root.getParent();
-            }
-            return root == null ? fallback : root.resolve(fallback);
-        } catch (java.net.URISyntaxException e) {
-            return fallback;
-        }
+        return ObscuraCommand.checkoutRoot().map(root -> root.resolve(fallback)).orElse(fallback);
     }
 }

@@ -24,15 +24,19 @@ import picocli.CommandLine.Option;
  * no party ever sees the other's share) comes with the protocol suite.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Secret-share two random matrices, multiply them in the ring Z_2^64 on every backend,",
-        "and print agreement with the Java reference and with plaintext, and timing."})
+    description = {"Multiply two secret-shared matrices on every backend and compare.",
+        "",
+        "Secret-shares two random matrices between two parties, multiplies them in the ring Z_2^64 from the shares"
+            + " on every available backend, and prints whether each backend agrees bit for bit with the Java"
+            + " reference, how far the result is from a plaintext product, and the time of one ring matmul."})
 final class DemoCommand implements Runnable {
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--size", paramLabel = "M,K,N", split = ",", defaultValue = "256,256,256",
-        description = "Matrix sizes: A is MxK, B is KxN (default: ${DEFAULT-VALUE}).")
+    // The label has no commas: picocli may wrap the synopsis after a comma, which would cut "M,K,N" in two.
+    @Option(names = "--size", paramLabel = "SIZES", split = ",", hideParamSyntax = true, defaultValue = "256,256,256",
+        description = {"Matrix sizes M,K,N: A is MxK, B is KxN.", "Default: ${DEFAULT-VALUE}."})
     private int[] size;
 
     @Option(names = "--frac-bits", paramLabel = "F", defaultValue = "16",
@@ -44,7 +48,7 @@ final class DemoCommand implements Runnable {
     private int repeat;
 
     @Option(names = "--backend", paramLabel = "NAME",
-        description = "Only this backend (and the java reference); default: every available backend.")
+        description = {"Only this backend (and the java reference).", "Default: every available backend."})
     private String backendName;
 
     @Override
@@ -77,7 +81,8 @@ final class DemoCommand implements Runnable {
         final Backend reference = Backends.byName("java");
         out.printf("Obscura demo: A (%dx%d) and B (%dx%d), fixed point with %d fractional bits, 2 parties%n",
             m, k, k, n, fracBits);
-        out.println("Each party holds one additive share of A and of B, drawn from AES-128-CTR seeded by SecureRandom.");
+        out.println("Each party holds one additive share of A and of B, drawn from AES-128-CTR seeded by"
+            + " SecureRandom.");
         out.println();
 
         final double bound = errorBound(fp, k);
@@ -106,7 +111,7 @@ final class DemoCommand implements Runnable {
         final List<Backend> list = new ArrayList<>();
         list.add(Backends.byName("java"));
         if (backendName != null) {
-            final Backend chosen = Backends.byName(backendName);
+            final Backend chosen = PartyOptions.resolve(spec.commandLine(), backendName);
             if (chosen != list.get(0)) {
                 list.add(chosen);
             }

@@ -1,13 +1,13 @@
 package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
-import dev.obscura.backend.Backends;
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistData;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.nn.MnistCnn;
+import dev.obscura.nn.ModelFile;
 import dev.obscura.nn.PlainEngine;
 import dev.obscura.nn.PlainTensor;
 import dev.obscura.nn.SecureEngine;
@@ -34,14 +34,26 @@ import picocli.CommandLine.Command;
  * weights), party {@value #DATA_OWNER} owns the data (it shares images and labels and alone learns the logits).
  */
 @Command(name = "mnist", mixinStandardHelpOptions = true,
-    description = {"Train and run the MNIST digit classifier (a small LeNet-style CNN, 33,542 parameters),",
-        "in plaintext or secret-shared between parties (--secure).",
+    description = {"Train and run the MNIST digit classifier, in plaintext or secure.",
         "",
-        "Start with:  obscura mnist train --limit 6000     (trains in plaintext, saves mnist-cnn.obscura)",
-        "then:        obscura mnist infer --secure --limit 1000",
+        "The classifier is a small LeNet-style CNN with 33,542 parameters. With --secure, the parties run inside"
+            + " this process as threads, each holding only its shares, beside a dealer thread that supplies the"
+            + " correlated randomness (Beaver triples and masks) the protocols consume. Party "
+            + MnistCommand.MODEL_OWNER
+            + " owns the model: it shares the weights and alone learns trained ones. Party " + MnistCommand.DATA_OWNER
+            + " owns the data: it shares the images and labels and alone learns the logits that are opened.",
         "",
-        "MNIST is read from --data DIR, else $" + Mnist.ENVIRONMENT + ", else -D" + Mnist.PROPERTY + ", else the first "
-            + Mnist.DEFAULT_DIRECTORY + " in the working directory or a directory above it.",
+        "Start with:",
+        "  obscura mnist train --limit 6000",
+        "  obscura mnist infer --secure --limit 1000",
+        "",
+        "MNIST is read from the first of:",
+        "  --data DIR",
+        "  $" + Mnist.ENVIRONMENT,
+        "  -D" + Mnist.PROPERTY + "=DIR",
+        "  " + Mnist.DEFAULT_DIRECTORY + " in the working directory or above it",
+        "  " + Mnist.DEFAULT_DIRECTORY + " in the project root or above it",
+        "    (the launcher sets -D" + Mnist.PROJECT_ROOT_PROPERTY + ")",
         ""},
     subcommands = {MnistTrainCommand.class, MnistInferCommand.class})
 final class MnistCommand implements Runnable {
@@ -69,11 +81,6 @@ final class MnistCommand implements Runnable {
         return Mnist.load(Mnist.locate(Optional.ofNullable(dataDir)), trainLimit, testLimit);
     }
 
-    /** The backend named, or the default. */
-    static Backend backend(final String name) {
-        return name == null ? Backends.defaultBackend() : Backends.byName(name);
-    }
-
     /**
      * Runs {@code program} on {@code parties} parties (threads) over {@code backend} and returns their results; a
      * failing party's original exception is rethrown, so the user sees its message.
@@ -89,12 +96,46 @@ final class MnistCommand implements Runnable {
         }
     }
 
-    /** Fails with a clear message when the model file is missing. */
-    static void requireModel(final Path model) {
+    /**
+     * Reads the model file named by {@code option} ({@code --model} of infer, {@code --init} of train), failing with
+     * a clear message when it is missing; a corrupt file fails with {@link dev.obscura.nn.ModelFormatException},
+     * whose message names the file and what is wrong.
+     */
+    static ModelFile.ModelData readModel(final Path model, final String option) {
+        if (Files.isDirectory(model)) {
+            throw new IllegalStateException(option + " " + model + " is a directory, not a model file");
+        }
         if (!Files.isRegularFile(model)) {
             throw new IllegalStateException("no model file at " + model.toAbsolutePath() + ": run `obscura mnist train"
                 + (model.toString().equals(DEFAULT_MODEL) ? "" : " --model " + model)
-                + "` first, or pass --model FILE");
+                + "` first, or pass " + option + " FILE");
+        }
+        return ModelFile.read(model);
+    }
+
+    /**
+     * Checks that {@code model} (from {@code option}) is a file that {@link ModelFile#write} can create or replace:
+     * its directory exists and is writable, and it is not itself a directory. Run before a long job, so a bad path
+     * fails at once, not after the work.
+     */
+    static void requireWritable(final Path model, final String option) {
+        final Path target = model.toAbsolutePath().normalize();
+        if (Files.isDirectory(target)) {
+            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): it is a"
+                + " directory; give a file name, e.g. " + option + " " + target.resolve(DEFAULT_MODEL));
+        }
+        final Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): the"
+                + " directory " + dir + " does not exist; create it first or choose another " + option);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): the"
+                + " directory " + dir + " is not writable; choose another " + option);
+        }
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): it exists"
+                + " and is not a regular file");
         }
     }
 

@@ -22,16 +22,17 @@ import picocli.CommandLine.Option;
  * {@code --secure}, also secret-shared, and compares the two.
  */
 @Command(name = "infer", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Classify the MNIST test images with a trained model and print the accuracy and speed.",
+    description = {"Classify the MNIST test images with a trained model.",
         "",
-        "Plaintext by default. With --secure the same images are also classified under MPC: party "
-            + MnistCommand.MODEL_OWNER + " (model owner) secret-shares the weights, party "
+        "Prints the accuracy and speed. Plaintext by default. With --secure the same images are also classified"
+            + " under MPC: party " + MnistCommand.MODEL_OWNER + " (model owner) secret-shares the weights, party "
             + MnistCommand.DATA_OWNER + " (data owner) secret-shares the images, every party computes on shares"
             + " only, and the output logits are opened to the data owner alone. The plaintext and secure"
             + " accuracies are printed side by side with the number of predictions that differ (fixed-point"
             + " arithmetic can flip a near-tie).",
         "",
-        "Example:  obscura mnist infer --secure --limit 1000",
+        "Example:",
+        "  obscura mnist infer --secure --limit 1000",
         ""})
 final class MnistInferCommand implements Runnable {
 
@@ -45,11 +46,11 @@ final class MnistInferCommand implements Runnable {
     private PartyOptions partyOptions;
 
     @Option(names = "--model", paramLabel = "FILE", defaultValue = MnistCommand.DEFAULT_MODEL,
-        description = "The model file written by `obscura mnist train` (default: ${DEFAULT-VALUE}).")
+        description = {"The model file written by `obscura mnist train`.", "Default: ${DEFAULT-VALUE}."})
     private Path modelFile;
 
     @Option(names = "--data", paramLabel = "DIR",
-        description = "Directory holding the four MNIST files (default: see `obscura mnist --help`).")
+        description = {"Directory holding the four MNIST files.", "Default: see `obscura mnist --help`."})
     private Path dataDir;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "10000",
@@ -66,11 +67,10 @@ final class MnistInferCommand implements Runnable {
         MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
         MnistCommand.check(cmd, batch >= 1 && batch <= MnistCommand.MAX_BATCH,
             "--batch must be between 1 and " + MnistCommand.MAX_BATCH + ", batch=" + batch);
-        partyOptions.check(cmd);
+        partyOptions.check(cmd, secure);
         final PrintWriter out = cmd.getOut();
-        MnistCommand.requireModel(modelFile);
-        final Backend backend = partyOptions.backend();
-        final ModelFile.ModelData modelData = ModelFile.read(modelFile);
+        final Backend backend = secure ? partyOptions.backend() : null;
+        final ModelFile.ModelData modelData = MnistCommand.readModel(modelFile, "--model");
         final MnistData data = MnistCommand.load(dataDir, 0, limit);
         final MnistSplit test = data.test();
         final int n = test.count();
@@ -90,8 +90,8 @@ final class MnistInferCommand implements Runnable {
         final int plainCorrect = MnistCommand.correct(plain, test);
 
         final Tables table = new Tables("inference", "accuracy", "correct", "time", "images/s");
-        table.row("plaintext (GEMM " + plainEngine.gemmName() + ")", Tables.percent(plainCorrect, n), plainCorrect + "/" + n, Tables.duration(plainSeconds),
-            String.format("%.1f", n / plainSeconds));
+        table.row("plaintext (GEMM " + plainEngine.gemmName() + ")", Tables.percent(plainCorrect, n),
+            plainCorrect + "/" + n, Tables.duration(plainSeconds), String.format("%.1f", n / plainSeconds));
         if (!secure) {
             out.println();
             table.print(out);

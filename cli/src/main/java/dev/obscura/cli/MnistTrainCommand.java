@@ -28,29 +28,46 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code obscura mnist train}: trains {@link MnistCnn} with SGD (momentum, weight decay) on the MNIST training set,
- * in plaintext or secret-shared, evaluates the test accuracy after every epoch and saves the model file.
+ * in plaintext or secret-shared, from random weights or a saved model, evaluates the test accuracy after every epoch
+ * and saves the model file.
+ *
+ * <p>What secure training reveals: during an epoch nothing, unless {@code --train-metrics} asks for every training
+ * batch's logits to be opened to the data owner; after each epoch the test logits, to the data owner, exactly as
+ * secure inference does; at the end the trained weights, to the model owner.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Train the MNIST classifier and save it to a model file for `obscura mnist infer`.",
+    description = {"Train the MNIST classifier and save it for `obscura mnist infer`.",
         "",
-        "Plaintext by default. With --secure the whole training runs under MPC: party " + MnistCommand.MODEL_OWNER
+        "Plaintext by default. Starts from random weights, or with --init FILE from a saved model (plaintext or"
+            + " secure training alike).",
+        "",
+        "With --secure the whole training runs under MPC: party " + MnistCommand.MODEL_OWNER
             + " (model owner) secret-shares the initial weights, party " + MnistCommand.DATA_OWNER
             + " (data owner) secret-shares each batch of images and its one-hot labels; forward, backward and the"
-            + " SGD update run on shares. Only the data owner learns the logits (for the loss and accuracy shown),"
-            + " and only the model owner learns the trained weights, which it saves. Secure training is far"
+            + " SGD update run on shares, and nothing is revealed during an epoch, so the train loss and accuracy"
+            + " show as '-'. After each epoch the test images are classified on shares and only their logits are"
+            + " opened, to the data owner alone, for the test accuracy, as in secure inference. At the end only the"
+            + " model owner learns the trained weights, which it saves. --train-metrics also opens every training"
+            + " batch's logits to the data owner, to show the train loss and accuracy. Secure training is far"
             + " slower: start with --limit.",
         "",
-        "The test accuracy is measured after every epoch (on --test-limit test images).",
-        "",
-        "Example:  obscura mnist train --limit 6000 --epochs 1",
+        "Example:",
+        "  obscura mnist train --limit 6000 --epochs 1",
         ""})
 final class MnistTrainCommand implements Runnable {
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--secure", description = "Train on secret shares between the parties (slow).")
+    @Option(names = "--secure", description = "Train on secret shares between the parties (slow). Reveals nothing"
+        + " during an epoch: only each epoch's test logits, to the data owner, and the trained weights, to the model"
+        + " owner.")
     private boolean secure;
+
+    @Option(names = "--train-metrics", description = "With --secure, also open every training batch's logits to the"
+        + " data owner, to show the train loss and accuracy (off by default: they show as '-'). Plaintext training"
+        + " always shows them.")
+    private boolean trainMetrics;
 
     @CommandLine.Mixin
     private PartyOptions partyOptions;
@@ -80,11 +97,16 @@ final class MnistTrainCommand implements Runnable {
     private long seed;
 
     @Option(names = "--model", paramLabel = "FILE", defaultValue = MnistCommand.DEFAULT_MODEL,
-        description = "Where to save the trained model (default: ${DEFAULT-VALUE}).")
+        description = {"Where to save the trained model.", "Default: ${DEFAULT-VALUE}."})
     private Path modelFile;
 
+    @Option(names = "--init", paramLabel = "FILE",
+        description = {"Start from the weights of this model file instead of random ones.",
+            "Default: random weights from --seed."})
+    private Path initFile;
+
     @Option(names = "--data", paramLabel = "DIR",
-        description = "Directory holding the four MNIST files (default: see `obscura mnist --help`).")
+        description = {"Directory holding the four MNIST files.", "Default: see `obscura mnist --help`."})
     private Path dataDir;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "60000",
@@ -95,9 +117,18 @@ final class MnistTrainCommand implements Runnable {
         description = "Measure the accuracy on the first N test images (default: ${DEFAULT-VALUE}, all).")
     private int testLimit;
 
-    /** One epoch's numbers, for the summary table. */
-    private record Epoch(int epoch, double loss, int trainCorrect, int trainCount, int testCorrect, int testCount,
-                         double trainSeconds, double testSeconds) {
+    /**
+     * The operation under which the protocol suite counts opened (revealed) tensors, every {@code reveal} and
+     * {@code revealTo} included; secure training audits it around the training steps.
+     */
+    static final String OPEN_OPERATION = "open";
+
+    /**
+     * One epoch's numbers, for the summary table; {@code metrics} false when the train loss and accuracy were not
+     * revealed (secure training without --train-metrics), then {@code loss} and {@code trainCorrect} mean nothing.
+     */
+    private record Epoch(int epoch, boolean metrics, double loss, int trainCorrect, int trainCount, int testCorrect,
+                         int testCount, double trainSeconds, double testSeconds) {
     }
 
     @Override
@@ -113,7 +144,11 @@ final class MnistTrainCommand implements Runnable {
             "--weight-decay must be 0 or more, weight-decay=" + weightDecay);
         MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
         MnistCommand.check(cmd, testLimit >= 1, "--test-limit must be at least 1, test-limit=" + testLimit);
-        partyOptions.check(cmd);
+        partyOptions.check(cmd, secure);
+        // Before any work: a model that cannot be saved, or a bad --init file, must not cost a whole training run.
+        MnistCommand.requireWritable(modelFile, "--model");
+        final ModelFile.ModelData init = initFile == null ? null : checkedInit();
+        final boolean metrics = !secure || trainMetrics;
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
         final PlainEngine plainEngine = secure ? null : new PlainEngine();
@@ -124,27 +159,60 @@ final class MnistTrainCommand implements Runnable {
             data.train().count(), data.test().count(), data.directory());
         out.printf("epochs %d, batch %d, lr %s, momentum %s, weight decay %s, seed %d%n", epochs, batch, learningRate,
             momentum, weightDecay, seed);
-        final List<Epoch> history = secure ? trainSecure(data, backend, out) : trainPlain(data, plainEngine, out);
+        out.println(init == null ? "Starting from random weights (seed " + seed + ")"
+            : "Starting from the weights in " + initFile.toAbsolutePath());
+        if (secure) {
+            out.println(metrics
+                ? "Opened to party " + MnistCommand.DATA_OWNER + " (data owner): every training batch's logits"
+                    + " (--train-metrics) and each epoch's test logits"
+                : "Opened to party " + MnistCommand.DATA_OWNER + " (data owner): each epoch's test logits only;"
+                    + " train loss and accuracy stay secret (--train-metrics shows them)");
+            out.println("Opened to party " + MnistCommand.MODEL_OWNER + " (model owner): the trained weights, at the"
+                + " end");
+        }
+        out.flush();
+        final long[] trainingOpens = new long[1];
+        final List<Epoch> history = secure ? trainSecure(data, backend, init, metrics, out, trainingOpens)
+            : trainPlain(data, plainEngine, init, out);
 
         final Tables table = new Tables("epoch", "train loss", "train acc", "test acc", "train time", "train img/s",
             "test time");
         for (final Epoch e : history) {
-            table.row(Integer.toString(e.epoch), String.format("%.4f", e.loss),
-                Tables.percent(e.trainCorrect, e.trainCount), Tables.percent(e.testCorrect, e.testCount),
-                Tables.duration(e.trainSeconds), String.format("%.1f", e.trainCount / e.trainSeconds),
-                Tables.duration(e.testSeconds));
+            table.row(Integer.toString(e.epoch), e.metrics ? String.format("%.4f", e.loss) : "-",
+                e.metrics ? Tables.percent(e.trainCorrect, e.trainCount) : "-",
+                Tables.percent(e.testCorrect, e.testCount), Tables.duration(e.trainSeconds),
+                String.format("%.1f", e.trainCount / e.trainSeconds), Tables.duration(e.testSeconds));
         }
         out.println();
         table.print(out);
+        if (secure) {
+            out.printf("Tensors opened during the training steps: %d%s%n", trainingOpens[0],
+                metrics ? " (one per batch, --train-metrics)" : "");
+        }
         final Epoch last = history.get(history.size() - 1);
         out.printf("Test accuracy: %s (%d/%d). Model saved to %s%n", Tables.percent(last.testCorrect, last.testCount),
             last.testCorrect, last.testCount, modelFile.toAbsolutePath());
     }
 
+    /**
+     * The --init file, read and checked against the network before any data is loaded, so that a missing, corrupt
+     * or different-architecture file fails at once with the same messages as {@code mnist infer --model}.
+     */
+    private ModelFile.ModelData checkedInit() {
+        final ModelFile.ModelData init = MnistCommand.readModel(initFile, "--init");
+        final PlainEngine engine = new PlainEngine();
+        ModelFile.apply(init, MnistCnn.create(engine, 0), engine);
+        return init;
+    }
+
     // -------------------------------------------------------------------------------------------- plaintext
 
-    private List<Epoch> trainPlain(final MnistData data, final PlainEngine engine, final PrintWriter out) {
+    private List<Epoch> trainPlain(final MnistData data, final PlainEngine engine, final ModelFile.ModelData init,
+        final PrintWriter out) {
         final Sequential<PlainTensor> model = MnistCnn.create(engine, seed);
+        if (init != null) {
+            ModelFile.apply(init, model, engine);
+        }
         final Sgd<PlainTensor> sgd = new Sgd<>(engine, model.parameters(), learningRate, momentum, weightDecay);
         final MnistSplit train = data.train();
         final int n = train.count();
@@ -184,7 +252,8 @@ final class MnistTrainCommand implements Runnable {
                 predictions = MnistCommand.predictPlain(model, engine, data.test(), batch, p);
                 testSeconds = p.seconds();
             }
-            final Epoch e = new Epoch(epoch, lossSum / n, correct, n, MnistCommand.correct(predictions, data.test()),
+            final Epoch e = new Epoch(epoch, true, lossSum / n, correct, n,
+                MnistCommand.correct(predictions, data.test()),
                 data.test().count(), trainSeconds, testSeconds);
             report(out, e);
             history.add(e);
@@ -195,24 +264,42 @@ final class MnistTrainCommand implements Runnable {
 
     // -------------------------------------------------------------------------------------------- secure
 
-    private List<Epoch> trainSecure(final MnistData data, final Backend backend, final PrintWriter out) {
+    /**
+     * Secure training on the parties; {@code trainingOpens[0]} receives the number of tensors opened during the
+     * training steps (the suite's count, at the data owner), which is 0 unless {@code metrics}.
+     */
+    private List<Epoch> trainSecure(final MnistData data, final Backend backend, final ModelFile.ModelData init,
+        final boolean metrics, final PrintWriter out, final long[] trainingOpens) {
         final List<Epoch> history = new ArrayList<>();
         MnistCommand.runParties(partyOptions.parties(), backend, ops -> {
-            trainParty(ops, data, out, history);
+            trainParty(ops, data, init, metrics, out, history, trainingOpens);
             return null;
         });
         return history;
     }
 
-    /** One party's secure training, SPMD: every party runs this with its own {@code ops}. */
-    private void trainParty(final SecureOps ops, final MnistData data, final PrintWriter out,
-        final List<Epoch> history) {
+    /**
+     * One party's secure training, SPMD: every party runs this with its own {@code ops}. The model owner shares
+     * {@code init} (or the random initial weights); every other party passes a placeholder of the same shapes.
+     * Training logits are opened to the data owner only when {@code metrics}.
+     */
+    private void trainParty(final SecureOps ops, final MnistData data, final ModelFile.ModelData init,
+        final boolean metrics, final PrintWriter out, final List<Epoch> history, final long[] trainingOpens) {
         final int me = ops.session().partyId();
         final boolean dataOwner = me == MnistCommand.DATA_OWNER;
         final SecureEngine modelEngine = new SecureEngine(ops, MnistCommand.MODEL_OWNER);
         // The tape's engine shares the inputs AND the one-hot target of SoftmaxCrossEntropy: the data owner's.
         final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
         final Sequential<SecretTensor> model = MnistCnn.create(modelEngine, seed);
+        if (init != null) {
+            try {
+                ModelFile.apply(me == MnistCommand.MODEL_OWNER ? init : ModelFile.placeholder(model, modelEngine),
+                    model, modelEngine);
+            } catch (RuntimeException e) {
+                MnistCommand.release(model, modelEngine);
+                throw e;
+            }
+        }
         final Sgd<SecretTensor> sgd = new Sgd<>(modelEngine, model.parameters(), learningRate, momentum,
             weightDecay);
         try {
@@ -229,6 +316,7 @@ final class MnistTrainCommand implements Runnable {
                 double lossSum = 0;
                 int correct = 0;
                 double trainSeconds = 0;
+                final long opensBefore = ops.session().stats().of(OPEN_OPERATION).calls();
                 try (Progress p = dataOwner ? Progress.start("secure epoch " + epoch + "/" + epochs, n, out) : null) {
                     for (int from = 0; from < n; from += batch) {
                         final int b = Math.min(batch, n - from);
@@ -244,10 +332,14 @@ final class MnistTrainCommand implements Runnable {
                             MnistCnn.SIZE);
                         try (Tape<SecretTensor> tape = new Tape<>(dataEngine)) {
                             final Variable<SecretTensor> logits = model.forward(tape.input(x));
-                            final double[] opened = ops.revealTo(MnistCommand.DATA_OWNER, logits.value());
-                            if (dataOwner) {
-                                lossSum += crossEntropy(opened, batchLabels) * b;
-                                correct += countCorrect(opened, batchLabels);
+                            // Opening the logits tells the data owner more than the secure training promises,
+                            // so only on request; every party takes this branch alike (the flag is shared).
+                            if (metrics) {
+                                final double[] opened = ops.revealTo(MnistCommand.DATA_OWNER, logits.value());
+                                if (dataOwner) {
+                                    lossSum += crossEntropy(opened, batchLabels) * b;
+                                    correct += countCorrect(opened, batchLabels);
+                                }
                             }
                             // Not loss.value(): that would open the logits to every party.
                             SoftmaxCrossEntropy.of(logits, batchLabels).backward();
@@ -256,12 +348,15 @@ final class MnistTrainCommand implements Runnable {
                             dataEngine.release(x);
                         }
                         if (p != null) {
-                            p.step(b, String.format("loss %.3f", lossSum / (from + b)));
+                            p.step(b, metrics ? String.format("loss %.3f", lossSum / (from + b)) : null);
                         }
                     }
                     if (p != null) {
                         trainSeconds = p.seconds();
                     }
+                }
+                if (dataOwner) {
+                    trainingOpens[0] += ops.session().stats().of(OPEN_OPERATION).calls() - opensBefore;
                 }
                 final MnistSplit test = data.test();
                 final int[] predictions;
@@ -274,8 +369,8 @@ final class MnistTrainCommand implements Runnable {
                     }
                 }
                 if (dataOwner) {
-                    final Epoch e = new Epoch(epoch, lossSum / n, correct, n, MnistCommand.correct(predictions, test),
-                        test.count(), trainSeconds, testSeconds);
+                    final Epoch e = new Epoch(epoch, metrics, lossSum / n, correct, n,
+                        MnistCommand.correct(predictions, test), test.count(), trainSeconds, testSeconds);
                     report(out, e);
                     synchronized (history) {
                         history.add(e);
@@ -308,9 +403,14 @@ final class MnistTrainCommand implements Runnable {
     // -------------------------------------------------------------------------------------------- helpers
 
     private static void report(final PrintWriter out, final Epoch e) {
-        out.printf("epoch %d: train loss %.4f, train accuracy %s, test accuracy %s (%d/%d)%n", e.epoch, e.loss,
-            Tables.percent(e.trainCorrect, e.trainCount), Tables.percent(e.testCorrect, e.testCount), e.testCorrect,
-            e.testCount);
+        if (e.metrics) {
+            out.printf("epoch %d: train loss %.4f, train accuracy %s, test accuracy %s (%d/%d)%n", e.epoch, e.loss,
+                Tables.percent(e.trainCorrect, e.trainCount), Tables.percent(e.testCorrect, e.testCount),
+                e.testCorrect, e.testCount);
+        } else {
+            out.printf("epoch %d: train loss -, train accuracy - (not revealed), test accuracy %s (%d/%d)%n", e.epoch,
+                Tables.percent(e.testCorrect, e.testCount), e.testCorrect, e.testCount);
+        }
         out.flush();
     }
 

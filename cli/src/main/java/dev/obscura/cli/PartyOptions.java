@@ -1,32 +1,89 @@
 package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.backend.BackendProvider;
+import dev.obscura.backend.Backends;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The options of every command that runs in-process parties: how many, and on which backend. */
+/**
+ * The options of every command that runs in-process parties: how many, and on which backend. They configure the
+ * secure run only, so a command accepts them only together with its {@code --secure}.
+ */
 final class PartyOptions {
+    /** The message when --parties or --backend is given without --secure. */
+    static final String SECURE_ONLY = "--backend and --parties apply only with --secure";
 
     @Option(names = "--parties", paramLabel = "N", defaultValue = "2",
-        description = "Parties in secure mode, 2 to 16 (default: ${DEFAULT-VALUE}).")
+        description = {"With --secure: the number of parties, 2 to 16.", "Default: ${DEFAULT-VALUE}."})
     private int parties;
 
     @Option(names = "--backend", paramLabel = "NAME",
-        description = "Ring-arithmetic backend of the parties (see `obscura backends`; default: the best available).")
+        description = {"With --secure: the ring-arithmetic backend of the parties (see `obscura backends`).",
+            "Default: the best available."})
     private String backendName;
 
-    /** Rejects a party count outside [2, 16] as bad usage. */
-    void check(final CommandLine cmd) {
+    /** The backend, resolved by {@link #check}. */
+    private Backend backend;
+
+    /**
+     * Rejects bad usage (exit status 2): --parties or --backend without {@code --secure} (they would be silently
+     * ignored), a party count outside [2, 16], and a backend that is unknown or cannot run here. With
+     * {@code secure}, resolves the backend, so a later {@link #backend()} cannot fail.
+     */
+    void check(final CommandLine cmd, final boolean secure) {
+        final CommandLine.ParseResult parsed = cmd.getParseResult();
+        if (!secure) {
+            final List<String> given = new ArrayList<>();
+            for (final String option : List.of("--parties", "--backend")) {
+                if (parsed != null && parsed.hasMatchedOption(option)) {
+                    given.add(option);
+                }
+            }
+            MnistCommand.check(cmd, given.isEmpty(), SECURE_ONLY + ": add --secure, or leave out "
+                + String.join(" and ", given));
+            return;
+        }
         MnistCommand.check(cmd, parties >= 2 && parties <= 16,
             "--parties must be between 2 and 16, parties=" + parties);
+        backend = resolve(cmd, backendName);
     }
 
+    /**
+     * The backend named {@code name}, or the default one when {@code name} is null; an unknown or unavailable name
+     * is bad usage, and the message lists the backends there are.
+     */
+    static Backend resolve(final CommandLine cmd, final String name) {
+        if (name == null) {
+            return Backends.defaultBackend();
+        }
+        final List<String> known = Backends.providers().stream().map(BackendProvider::name).toList();
+        if (!known.contains(name.trim().toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(cmd, "--backend: unknown backend '" + name
+                + "'; known backends: " + String.join(", ", known) + " (see `obscura backends`)");
+        }
+        try {
+            return Backends.byName(name);
+        } catch (IllegalArgumentException e) {
+            // A known backend that cannot run here: Backends says why (no native library, no CPU support, ...).
+            throw new CommandLine.ParameterException(cmd, "--backend: " + e.getMessage()
+                + " (see `obscura backends`)", e);
+        }
+    }
+
+    /** The number of parties (--parties). */
     int parties() {
         return parties;
     }
 
-    /** The backend named by --backend, or the default one. */
+    /** The backend named by --backend, or the default one; call {@link #check} with {@code secure} first. */
     Backend backend() {
-        return MnistCommand.backend(backendName);
+        if (backend == null) {
+            throw new IllegalStateException("PartyOptions.check(cmd, true) must run before backend()");
+        }
+        return backend;
     }
 }

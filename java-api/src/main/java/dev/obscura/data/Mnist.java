@@ -18,9 +18,14 @@ import java.util.Optional;
  *   <li>the system property {@value #PROPERTY};</li>
  *   <li>the environment variable {@value #ENVIRONMENT};</li>
  *   <li>the default: the first directory {@value #DEFAULT_DIRECTORY} found in the working directory or any
- *       directory above it. For a checkout at {@code PROJECT} with the data beside it, that is
- *       {@code PROJECT/../shared/data/mnist}, found from {@code PROJECT} or any folder inside it.</li>
+ *       directory above it;</li>
+ *   <li>else the first {@value #DEFAULT_DIRECTORY} found in the project root or any directory above it, when the
+ *       project root is known: the system property {@value #PROJECT_ROOT_PROPERTY}, which the {@code obscura}
+ *       launcher sets to its checkout, so the command finds the data from any working directory.</li>
  * </ol>
+ * For a checkout at {@code PROJECT} with the data beside it, the default is {@code PROJECT/../shared/data/mnist}:
+ * found from {@code PROJECT} or any folder inside it by the working-directory search, and from anywhere else by the
+ * project-root search.
  * A directory named by the first three must hold the files; it is an error, never a fall-through to the next
  * source, when it does not. In the chosen directory each file is read as {@code NAME.gz} when present, else as the
  * uncompressed {@code NAME}.
@@ -51,8 +56,16 @@ public final class Mnist {
     public static final String ENVIRONMENT = "OBSCURA_MNIST_DIR";
     /** The {@code obscura} command's option naming the directory; used in messages. */
     public static final String DATA_FLAG = "--data";
-    /** The default directory, looked for in the working directory and each directory above it. */
+    /**
+     * The default directory, looked for in the working directory and each directory above it, then in the project
+     * root and each directory above it.
+     */
     public static final String DEFAULT_DIRECTORY = "shared/data/mnist";
+    /**
+     * System property naming the project root (the checkout), the second place the default directory is looked for
+     * from; the {@code obscura} launcher sets it. Unlike {@value #PROPERTY} it names no data directory itself.
+     */
+    public static final String PROJECT_ROOT_PROPERTY = "obscura.project.root";
 
     /** Images in the standard training split. */
     public static final int TRAIN_COUNT = 60_000;
@@ -100,19 +113,31 @@ public final class Mnist {
     /**
      * The directory to read MNIST from: {@code explicit} when present, else the system property
      * {@value #PROPERTY}, else the environment variable {@value #ENVIRONMENT}, else the default
-     * {@value #DEFAULT_DIRECTORY} in the working directory or the nearest directory above it.
+     * {@value #DEFAULT_DIRECTORY} in the working directory or the nearest directory above it, else the default in
+     * the project root ({@value #PROJECT_ROOT_PROPERTY}, when set) or the nearest directory above it.
      *
      * @throws MnistException ({@link Reason#NOT_FOUND}) when the chosen directory does not exist or lacks a file,
-     *     or no directory is configured and no default exists; the message says where to put the files
+     *     or no directory is configured and no default exists; the message names every place looked in and says
+     *     where to put the files
      */
     public static Path locate(final Optional<Path> explicit) {
+        final String root = System.getProperty(PROJECT_ROOT_PROPERTY);
         return locate(explicit, System.getProperty(PROPERTY), System.getenv(ENVIRONMENT),
-            Path.of("").toAbsolutePath());
+            Path.of("").toAbsolutePath(), root == null || root.isBlank() ? null : Path.of(root));
     }
 
-    /** {@link #locate(Optional)} with the property, environment and working directory given, for tests. */
+    /** {@link #locate(Optional)} with no project root, for tests. */
     static Path locate(final Optional<Path> explicit, final String property, final String environment,
         final Path workingDirectory) {
+        return locate(explicit, property, environment, workingDirectory, null);
+    }
+
+    /**
+     * {@link #locate(Optional)} with the property, environment, working directory and project root (null when
+     * unknown) given, for tests.
+     */
+    static Path locate(final Optional<Path> explicit, final String property, final String environment,
+        final Path workingDirectory, final Path projectRoot) {
         Objects.requireNonNull(explicit, "explicit");
         if (explicit.isPresent()) {
             return checkDirectory(explicit.get(), "the directory given (" + DATA_FLAG + " DIR)");
@@ -124,15 +149,33 @@ public final class Mnist {
             return checkDirectory(Path.of(environment), "environment variable " + ENVIRONMENT);
         }
         final Path start = workingDirectory.toAbsolutePath().normalize();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            final Path candidate = dir.resolve(DEFAULT_DIRECTORY);
-            if (Files.isDirectory(candidate)) {
-                return checkDirectory(candidate, "the default location, found from workingDirectory=" + start);
-            }
+        final Path fromStart = findUpward(start);
+        if (fromStart != null) {
+            return checkDirectory(fromStart, "the default location, found from workingDirectory=" + start);
+        }
+        // The project root comes second: a data directory near where the user works wins over the checkout's.
+        final Path root = projectRoot == null ? null : projectRoot.toAbsolutePath().normalize();
+        final Path fromRoot = root == null ? null : findUpward(root);
+        if (fromRoot != null) {
+            return checkDirectory(fromRoot, "the default location, found from projectRoot=" + root);
         }
         throw new MnistException(Reason.NOT_FOUND, null, "MNIST data not found: no " + DATA_FLAG
             + " DIR given, " + ENVIRONMENT + " and -D" + PROPERTY + " are not set, and there is no "
-            + DEFAULT_DIRECTORY + " in workingDirectory=" + start + " or any directory above it. " + whereToPut());
+            + DEFAULT_DIRECTORY + " in workingDirectory=" + start + " or any directory above it"
+            + (root == null ? " (the project root is unknown: -D" + PROJECT_ROOT_PROPERTY + " is not set)"
+                : ", nor in projectRoot=" + root + " (-D" + PROJECT_ROOT_PROPERTY + ") or any directory above it")
+            + ". " + whereToPut());
+    }
+
+    /** The first {@value #DEFAULT_DIRECTORY} that is a directory in {@code start} or a directory above it, or null. */
+    private static Path findUpward(final Path start) {
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            final Path candidate = dir.resolve(DEFAULT_DIRECTORY);
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static MnistData load(final Path directory, final int trainLimit, final int testLimit,
@@ -180,7 +223,8 @@ public final class Mnist {
             + " (as distributed, or gunzipped without .gz) in one directory and pass it with " + DATA_FLAG
             + " DIR (the obscura command) or Mnist.load(DIR), or set the environment variable " + ENVIRONMENT
             + "=DIR or the system property -D" + PROPERTY + "=DIR, or put them in the default location "
-            + DEFAULT_DIRECTORY + " in the working directory or any directory above it (for a checkout at PROJECT: "
-            + "PROJECT/../" + DEFAULT_DIRECTORY + ").";
+            + DEFAULT_DIRECTORY + " in the working directory or any directory above it, or in the project root"
+            + " (-D" + PROJECT_ROOT_PROPERTY + ", set by the obscura launcher) or any directory above it (for a"
+            + " checkout at PROJECT: PROJECT/../" + DEFAULT_DIRECTORY + ").";
     }
 }
