@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 3)
-@Measurement(iterations = 4, time = 3)
+@Warmup(iterations = 3, time = 3)
+@Measurement(iterations = 10, time = 3)
 @Fork(value = 1, jvmArgsAppend = {ForkFlags.BOUNDS_CHECKS_OFF, ForkFlags.OPEN_MISC, ForkFlags.OPEN_NIO, "-Xmx8g"})
 @State(Scope.Benchmark)
 public class MnistCnnBenchmark {

@@ -81,7 +81,9 @@ final class MnistTrainCommand implements Runnable {
     private int batch;
 
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.05",
-        description = "Learning rate (default: ${DEFAULT-VALUE}).")
+        description = {"Learning rate (default: ${DEFAULT-VALUE}).",
+            "With --secure, a rate at which training diverges does not give NaN as in plaintext: the shares' fixed"
+                + " point (16 fractional bits, |x| < 2^46) wraps unseen, and the test accuracy falls to chance."})
     private float learningRate;
 
     @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9",
