@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Turns a JMH JSON result file into a Markdown report and PNG charts: each ring benchmark beside its plaintext twin,
- * and each secure operation beside its plaintext twin with its rounds, bytes and the CrypTen figure.
+ * each secure operation beside its plaintext twin with its rounds, bytes and the CrypTen figure, and every
+ * plaintext twin of a secure operation on its own.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.obscura.benchmarks.report.Report RESULTS.json OUT.md [COSTS.tsv]
@@ -56,6 +57,17 @@ public final class Report {
                 out.resolveSibling(base + "-secure.png"))) {
                 md.append("![secure operations](").append(base).append("-secure.png)\n");
             }
+        }
+        // Every plaintext twin, including those the secure table does not pick (a slower GEMM, or a run that
+        // selected only plaintext benchmarks).
+        final List<ReportRow> plainRows = rows.stream()
+            .filter(r -> r.result().method().equals(ReportRow.PLAINTEXT_METHOD)).toList();
+        if (!plainRows.isEmpty()) {
+            md.append("\n### Plaintext twins of the secure benchmarks\n\n").append(MarkdownTable.render(plainRows))
+                .append('\n');
+        }
+        if (md.isEmpty()) {
+            md.append("No benchmark results in ").append(results).append(".\n");
         }
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReportTest {
     private static List<JmhResult> sample() throws IOException {
@@ -53,6 +56,19 @@ class ReportTest {
         final ReportRow row = ReportRow.of(List.of(secure, java, otherWorkload, openBlas)).get(0);
         assertEquals("openblas", row.twin().orElseThrow().params().get("gemm"));
         assertEquals(20.0, row.ratio().orElseThrow(), 1e-12);
+    }
+
+    @Test
+    void shouldReportPlaintextTwinsRunOnTheirOwn(@TempDir final Path dir) throws IOException {
+        final Path json = dir.resolve("plain.json");
+        Files.writeString(json, "[{\"benchmark\": \"dev.obscura.benchmarks.MnistCnnPlainBenchmark.plaintext\","
+            + " \"mode\": \"avgt\", \"params\": {\"gemm\": \"java\", \"workload\": \"mnist-infer-64\"},"
+            + " \"primaryMetric\": {\"score\": 17.8, \"scoreError\": 0.4, \"scoreUnit\": \"ms/op\"}}]");
+        final Path md = dir.resolve("plain.md");
+        Report.main(new String[] {json.toString(), md.toString(), dir.resolve("none.tsv").toString()});
+        final String text = Files.readString(md);
+        assertTrue(text.contains("Plaintext twins") && text.contains("MnistCnnPlainBenchmark.plaintext")
+            && text.contains("gemm=java, workload=mnist-infer-64"), text);
     }
 
     @Test
