@@ -6,6 +6,7 @@ import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
 import dev.obscura.ring.Shapes;
 import java.util.Objects;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The secret-shared {@link TensorEngine}: every tensor is this party's additive share ({@link SecretTensor}) and
@@ -274,18 +275,20 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
         final RingTensor repeated = repeat(gradOut.share(), window, mask.shape());
         try (SecretTensor spread = new SecretTensor(repeated, gradOut.fracBits());
              SecretTensor routed = ops.mul(spread, mask)) {
-            final RingTensor src = routed.share();
+            final UnsafeBuffer src = routed.share().buffer();
             final RingTensor out = RingTensor.zeros(inputShape);
-            long at = 0;
+            final UnsafeBuffer dst = out.buffer();
+            // Element offsets as in the pooling; tensors are below 2 GiB, so int byte offsets hold.
+            int at = 0;
             for (int plane = 0; plane < g.planes; plane++) {
-                final long base = (long) plane * g.h * g.w;
+                final int base = plane * g.h * g.w;
                 for (int y = 0; y < g.outH; y++) {
                     for (int xo = 0; xo < g.outW; xo++) {
-                        final long corner = base + (long) y * sH * g.w + (long) xo * sW;
+                        final int corner = base + y * sH * g.w + xo * sW;
                         for (int i = 0; i < kH; i++) {
-                            for (int j = 0; j < kW; j++, at++) {
-                                final long idx = corner + (long) i * g.w + j;
-                                out.set(idx, out.get(idx) + src.get(at));
+                            for (int j = 0; j < kW; j++, at += Long.BYTES) {
+                                final int idx = (corner + i * g.w + j) * Long.BYTES;
+                                dst.putLong(idx, dst.getLong(idx) + src.getLong(at));
                             }
                         }
                     }
@@ -300,21 +303,22 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     public SecretTensor avgPool2d(final SecretTensor x, final int kH, final int kW, final int sH, final int sW) {
         final Pool g = Pool.of(x.shape(), kH, kW, sH, sW, "avgPool2d");
         final int[] s = x.shape();
-        final RingTensor in = x.share();
+        final UnsafeBuffer in = x.share().buffer();
         final RingTensor sums = RingTensor.zeros(s[0], s[1], g.outH, g.outW);
-        long at = 0;
+        final UnsafeBuffer dst = sums.buffer();
+        int at = 0;
         for (int plane = 0; plane < g.planes; plane++) {
-            final long base = (long) plane * g.h * g.w;
+            final int base = plane * g.h * g.w;
             for (int y = 0; y < g.outH; y++) {
-                for (int xo = 0; xo < g.outW; xo++, at++) {
-                    final long corner = base + (long) y * sH * g.w + (long) xo * sW;
+                for (int xo = 0; xo < g.outW; xo++, at += Long.BYTES) {
+                    final int corner = base + y * sH * g.w + xo * sW;
                     long sum = 0;
                     for (int i = 0; i < kH; i++) {
                         for (int j = 0; j < kW; j++) {
-                            sum += in.get(corner + (long) i * g.w + j);
+                            sum += in.getLong((corner + i * g.w + j) * Long.BYTES);
                         }
                     }
-                    sums.set(at, sum);
+                    dst.putLong(at, sum);
                 }
             }
         }
@@ -330,19 +334,20 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
         final Pool g = Pool.of(inputShape, kH, kW, sH, sW, "avgPool2dBackward");
         g.requireOut(gradOut.shape(), "avgPool2dBackward");
         try (SecretTensor scaled = scale(gradOut, 1f / (kH * kW))) {
-            final RingTensor src = scaled.share();
+            final UnsafeBuffer src = scaled.share().buffer();
             final RingTensor out = RingTensor.zeros(inputShape);
-            long at = 0;
+            final UnsafeBuffer dst = out.buffer();
+            int at = 0;
             for (int plane = 0; plane < g.planes; plane++) {
-                final long base = (long) plane * g.h * g.w;
+                final int base = plane * g.h * g.w;
                 for (int y = 0; y < g.outH; y++) {
-                    for (int xo = 0; xo < g.outW; xo++, at++) {
-                        final long corner = base + (long) y * sH * g.w + (long) xo * sW;
-                        final long v = src.get(at);
+                    for (int xo = 0; xo < g.outW; xo++, at += Long.BYTES) {
+                        final int corner = base + y * sH * g.w + xo * sW;
+                        final long v = src.getLong(at);
                         for (int i = 0; i < kH; i++) {
                             for (int j = 0; j < kW; j++) {
-                                final long idx = corner + (long) i * g.w + j;
-                                out.set(idx, out.get(idx) + v);
+                                final int idx = (corner + i * g.w + j) * Long.BYTES;
+                                dst.putLong(idx, dst.getLong(idx) + v);
                             }
                         }
                     }
@@ -366,12 +371,14 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     /** Each element of {@code in} repeated {@code k} times, as a new tensor of {@code shape}. */
     private static RingTensor repeat(final RingTensor in, final int k, final int[] shape) {
         final RingTensor out = RingTensor.zeros(shape);
-        final long n = in.numel();
-        long at = 0;
-        for (long i = 0; i < n; i++) {
-            final long v = in.get(i);
-            for (int j = 0; j < k; j++) {
-                out.set(at++, v);
+        final UnsafeBuffer src = in.buffer();
+        final UnsafeBuffer dst = out.buffer();
+        final int bytes = Math.toIntExact(in.numel() * Long.BYTES);
+        int at = 0;
+        for (int from = 0; from < bytes; from += Long.BYTES) {
+            final long v = src.getLong(from);
+            for (int j = 0; j < k; j++, at += Long.BYTES) {
+                dst.putLong(at, v);
             }
         }
         return out;

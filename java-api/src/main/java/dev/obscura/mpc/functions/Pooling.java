@@ -4,6 +4,7 @@ import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
 import dev.obscura.ring.Shapes;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Exact maxima over secret-shared values, written only against {@link SecureOps}: the elementwise maximum, 2-D
@@ -77,18 +78,21 @@ public final class Pooling {
             return new SecureOps.MaxPoolResult(new SecretTensor(RingTensor.zeros(s[0], s[1], oH, oW), x.fracBits()),
                 new SecretTensor(RingTensor.zeros(s[0], s[1], oH, oW, positions), 0));
         }
-        final RingTensor in = x.share();
         final RingTensor cand = RingTensor.zeros(positions, windows);
-        // cand[i * kW + j][(plane * oH + oh) * oW + ow] = x[plane][oh * sH + i][ow * sW + j]
+        // cand[i * kW + j][(plane * oH + oh) * oW + ow] = x[plane][oh * sH + i][ow * sW + j], gathered through the
+        // tensors' buffers (byte offsets), with no per-element lookup of the memory behind a tensor.
+        final UnsafeBuffer in = x.share().buffer();
+        final UnsafeBuffer out = cand.buffer();
+        final int rowStep = sW * Long.BYTES;
         for (int i = 0; i < kH; i++) {
             for (int j = 0; j < kW; j++) {
-                long out = (long) (i * kW + j) * windows;
+                int dst = (i * kW + j) * windows * Long.BYTES;
                 for (int plane = 0; plane < planes; plane++) {
-                    final long planeBase = (long) plane * h * w;
+                    final int planeBase = plane * h * w;
                     for (int oh = 0; oh < oH; oh++) {
-                        final long rowBase = planeBase + (long) (oh * sH + i) * w + j;
-                        for (int ow = 0; ow < oW; ow++) {
-                            cand.set(out++, in.get(rowBase + (long) ow * sW));
+                        int src = (planeBase + (oh * sH + i) * w + j) * Long.BYTES;
+                        for (int ow = 0; ow < oW; ow++, src += rowStep, dst += Long.BYTES) {
+                            out.putLong(dst, in.getLong(src));
                         }
                     }
                 }

@@ -3,6 +3,7 @@ package dev.obscura.mpc.functions;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Local helpers over shares for the functions of this package: views, concatenation and re-indexing (a party moves
@@ -76,10 +77,16 @@ final class Shares {
             throw new IllegalArgumentException("transpose needs rows * cols elements, rows=" + rows + ", cols="
                 + cols + ", numel=" + in.numel() + ", outShape=" + java.util.Arrays.toString(outShape));
         }
+        // Through the buffers (byte offsets): no per-element lookup of the memory behind a tensor. Tensors are
+        // below 2 GiB, so int offsets hold.
+        final UnsafeBuffer src = in.buffer();
+        final UnsafeBuffer dst = out.buffer();
+        final int column = rows * Long.BYTES;
+        int from = 0;
         for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols;
-            for (int c = 0; c < cols; c++) {
-                out.set((long) c * rows + r, in.get(base + c));
+            int to = r * Long.BYTES;
+            for (int c = 0; c < cols; c++, from += Long.BYTES, to += column) {
+                dst.putLong(to, src.getLong(from));
             }
         }
         return new SecretTensor(out, fracBits);

@@ -40,26 +40,36 @@ final class DealerSource implements Source {
     public RingTensor dependent(final Sharing sharing, final int[] shape,
                                 final Function<Backend, RingTensor> wholeValue) {
         final int last = partyPrgs.length - 1;
-        // The last party's share is whole - (sum of the others), or whole ^ (xor of the others).
-        try (RingTensor others = combinedShares(sharing, last, shape)) {
+        // The last party's share is whole - (sum of the others), or whole ^ (xor of the others), computed in place
+        // in the others' combination, which is this method's own temporary.
+        try (RingTensor lastShare = combinedShares(sharing, last, shape)) {
             final RingTensor whole = wholeValue.apply(backend);
-            try (RingTensor lastShare = RingTensor.zeros(shape)) {
-                if (sharing == Sharing.ARITHMETIC) {
-                    backend.sub(whole, others, lastShare);
-                } else {
-                    backend.xor(whole, others, lastShare);
-                }
-                transport.send(last, lastShare);
+            if (sharing == Sharing.ARITHMETIC) {
+                backend.sub(whole, lastShare, lastShare);
+            } else {
+                backend.xor(whole, lastShare, lastShare);
             }
+            transport.send(last, lastShare);
             return whole;
         }
     }
 
-    /** The combination of the shares that parties {@code 0 .. count-1} draw from their PRGs. */
+    /**
+     * The combination of the shares that parties {@code 0 .. count-1} draw from their PRGs. Party 0's share is drawn
+     * straight into the result, so two parties cost one PRG pass and no addition for a dependent value, and one
+     * addition for a uniform one.
+     */
     private RingTensor combinedShares(final Sharing sharing, final int count, final int[] shape) {
         final RingTensor sum = RingTensor.zeros(shape);
+        if (count == 0) {
+            return sum;
+        }
+        partyPrgs[0].fill(sum);
+        if (count == 1) {
+            return sum;
+        }
         try (RingTensor share = RingTensor.zeros(shape)) {
-            for (int p = 0; p < count; p++) {
+            for (int p = 1; p < count; p++) {
                 partyPrgs[p].fill(share);
                 if (sharing == Sharing.ARITHMETIC) {
                     backend.add(sum, share, sum);
