@@ -238,7 +238,7 @@ final class MnistTrainCommand implements Runnable {
                     try (Tape<PlainTensor> tape = new Tape<>(engine)) {
                         final Variable<PlainTensor> logits = model.forward(tape.input(x));
                         final double[] values = MnistCommand.toDoubles(engine.toFloats(logits.value()));
-                        lossSum += crossEntropy(values, batchLabels) * b;
+                        lossSum += SoftmaxCrossEntropy.meanLoss(values, batchLabels, MnistCnn.CLASSES) * b;
                         correct += countCorrect(values, batchLabels);
                         final Loss<PlainTensor> loss = SoftmaxCrossEntropy.of(logits, batchLabels);
                         loss.backward();
@@ -339,7 +339,8 @@ final class MnistTrainCommand implements Runnable {
                             if (metrics) {
                                 final double[] opened = ops.revealTo(MnistCommand.DATA_OWNER, logits.value());
                                 if (dataOwner) {
-                                    lossSum += crossEntropy(opened, batchLabels) * b;
+                                    lossSum += SoftmaxCrossEntropy.meanLoss(opened, batchLabels, MnistCnn.CLASSES)
+                                        * b;
                                     correct += countCorrect(opened, batchLabels);
                                 }
                             }
@@ -432,24 +433,6 @@ final class MnistTrainCommand implements Runnable {
             order[i] = order[j];
             order[j] = t;
         }
-    }
-
-    /** Mean softmax cross-entropy of {@code logits [labels.length, CLASSES]}, max-shifted, in double. */
-    private static double crossEntropy(final double[] logits, final int[] labels) {
-        final int k = MnistCnn.CLASSES;
-        double total = 0;
-        for (int i = 0; i < labels.length; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < k; j++) {
-                max = Math.max(max, logits[i * k + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < k; j++) {
-                sum += Math.exp(logits[i * k + j] - max);
-            }
-            total += max + Math.log(sum) - logits[i * k + labels[i]];
-        }
-        return total / labels.length;
     }
 
     private static int countCorrect(final double[] logits, final int[] labels) {

@@ -40,7 +40,12 @@ public final class SoftmaxCrossEntropy {
         return new Loss<>() {
             @Override
             public double value() {
-                return meanLoss(e.toFloats(logits.value()), ownLabels, k);
+                final float[] values = e.toFloats(logits.value());
+                final double[] wide = new double[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    wide[i] = values[i];
+                }
+                return meanLoss(wide, ownLabels, k);
             }
 
             @Override
@@ -61,10 +66,25 @@ public final class SoftmaxCrossEntropy {
         };
     }
 
-    /** The mean cross-entropy of row-major {@code logits [labels.length, k]}, in double. */
-    static double meanLoss(final float[] logits, final int[] labels, final int k) {
+    /**
+     * The mean cross-entropy of row-major {@code logits [labels.length, k]} against {@code labels}, with a max-shifted
+     * logsumexp in double: the value of {@link #of}'s loss, for logits already out of an engine (opened secure
+     * logits, say).
+     *
+     * @throws IllegalArgumentException when {@code logits} does not hold {@code labels.length * k} values or a label
+     *     is out of range
+     */
+    public static double meanLoss(final double[] logits, final int[] labels, final int k) {
+        if (k < 1 || logits.length != (long) labels.length * k) {
+            throw new IllegalArgumentException("cross-entropy needs labels.length * k logits, logits="
+                + logits.length + ", labels=" + labels.length + ", k=" + k);
+        }
         double total = 0;
         for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= k) {
+                throw new IllegalArgumentException("label out of range, index=" + i + ", label=" + labels[i]
+                    + ", classes=" + k);
+            }
             final int base = i * k;
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < k; j++) {

@@ -3,6 +3,7 @@ package dev.obscura.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -12,6 +13,17 @@ import org.junit.jupiter.api.Test;
 /** The model, the optimiser and training on a synthetic problem. */
 class TrainingTest {
     private final PlainEngine engine = new PlainEngine();
+
+    @Test
+    void shouldComputeTheMeanCrossEntropyOfOpenedLogitsAndRejectBadInput() {
+        // Row 0: logits (0, ln 3) with label 1: -log(3/4). Row 1: (1000, 0) with label 0, max-shifted: about 0.
+        final double[] logits = {0, Math.log(3), 1000, 0};
+        assertEquals((Math.log(4.0 / 3) + Math.exp(-1000)) / 2, SoftmaxCrossEntropy.meanLoss(logits,
+            new int[] {1, 0}, 2), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> SoftmaxCrossEntropy.meanLoss(logits, new int[] {1}, 2));
+        assertThrows(IllegalArgumentException.class, () -> SoftmaxCrossEntropy.meanLoss(logits, new int[] {1, 2},
+            2));
+    }
 
     @Test
     void shouldBuildMnistCnnWithLogitsOfShapeNBy10() {

@@ -1,5 +1,6 @@
 package dev.obscura.protocols.nn;
 
+import static dev.obscura.nn.SoftmaxCrossEntropy.meanLoss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -153,7 +154,7 @@ final class SecureMnistCnnTest {
                     final Variable<T> logits = model.forward(tape.input(x));
                     final double[] opened = reveal.apply(logits.value());
                     if (dataOwner) {
-                        stepLosses[step] = crossEntropy(opened, labels);
+                        stepLosses[step] = meanLoss(opened, labels, MnistCnn.CLASSES);
                     }
                     SoftmaxCrossEntropy.of(logits, labels).backward();
                     sgd.step();
@@ -258,10 +259,10 @@ final class SecureMnistCnnTest {
         final Run s = secure.get(DATA_OWNER);
         assertNotNull(s.heldOutAfter());
 
-        final double lossBefore = crossEntropy(s.heldOutBefore(), data.test().labels());
-        final double lossAfter = crossEntropy(s.heldOutAfter(), data.test().labels());
-        final double plainBefore = crossEntropy(plain.heldOutBefore(), data.test().labels());
-        final double plainAfter = crossEntropy(plain.heldOutAfter(), data.test().labels());
+        final double lossBefore = meanLoss(s.heldOutBefore(), data.test().labels(), MnistCnn.CLASSES);
+        final double lossAfter = meanLoss(s.heldOutAfter(), data.test().labels(), MnistCnn.CLASSES);
+        final double plainBefore = meanLoss(plain.heldOutBefore(), data.test().labels(), MnistCnn.CLASSES);
+        final double plainAfter = meanLoss(plain.heldOutAfter(), data.test().labels(), MnistCnn.CLASSES);
         final double errBefore = maxError(plain.heldOutBefore(), s.heldOutBefore());
         final double errAfter = maxError(plain.heldOutAfter(), s.heldOutAfter());
         final double errLoss = maxError(plain.stepLosses(), s.stepLosses());
@@ -319,24 +320,6 @@ final class SecureMnistCnnTest {
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
-
-    /** Mean softmax cross-entropy of {@code logits [labels.length, 10]}, max-shifted, in double (as the CLI). */
-    private static double crossEntropy(final double[] logits, final int[] labels) {
-        final int k = MnistCnn.CLASSES;
-        double total = 0;
-        for (int i = 0; i < labels.length; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < k; j++) {
-                max = Math.max(max, logits[i * k + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < k; j++) {
-                sum += Math.exp(logits[i * k + j] - max);
-            }
-            total += max + Math.log(sum) - logits[i * k + labels[i]];
-        }
-        return total / labels.length;
-    }
 
     private static double[] toDoubles(final float[] values) {
         final double[] out = new double[values.length];
