@@ -1,5 +1,6 @@
 package dev.obscura.protocols.nn;
 
+import static dev.obscura.protocols.nn.CloseAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,16 +73,6 @@ final class ModelFileSecureTest {
     private static <T> void release(final TensorEngine<T> e, final Module<T> net) {
         for (final Variable<T> p : net.parameters()) {
             e.release(p.value());
-        }
-    }
-
-    private static void assertClose(final float[] expected, final float[] actual, final double tolerance,
-                                    final String what) {
-        assertEquals(expected.length, actual.length, what + " length");
-        for (int i = 0; i < expected.length; i++) {
-            final double err = Math.abs(expected[i] - actual[i]);
-            assertTrue(err <= tolerance, what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i]
-                + ", error " + err + " > " + tolerance);
         }
     }
 

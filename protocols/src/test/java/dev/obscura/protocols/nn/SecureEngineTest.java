@@ -1,7 +1,7 @@
 package dev.obscura.protocols.nn;
 
+import static dev.obscura.protocols.nn.CloseAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.nn.AvgPool2d;
@@ -123,16 +123,6 @@ final class SecureEngineTest {
     private static Step plain(final boolean maxPool, final boolean train) {
         final TensorEngine<PlainTensor> e = new PlainEngine();
         return step(e, maxPool, train);
-    }
-
-    private static void assertClose(final float[] expected, final float[] actual, final double tolerance,
-                                    final String what) {
-        assertEquals(expected.length, actual.length, what + " length");
-        for (int i = 0; i < expected.length; i++) {
-            final double err = Math.abs(expected[i] - actual[i]);
-            assertTrue(err <= tolerance, what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i]
-                + ", error " + err + " > " + tolerance);
-        }
     }
 
     @Test

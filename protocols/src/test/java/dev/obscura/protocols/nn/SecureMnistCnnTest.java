@@ -1,6 +1,7 @@
 package dev.obscura.protocols.nn;
 
 import static dev.obscura.nn.SoftmaxCrossEntropy.meanLoss;
+import static dev.obscura.protocols.nn.CloseAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -335,16 +336,5 @@ final class SecureMnistCnnTest {
             max = Math.max(max, Math.abs(expected[i] - actual[i]));
         }
         return max;
-    }
-
-    private static void assertClose(final double[] expected, final double[] actual, final double tolerance,
-                                    final String what) {
-        assertNotNull(actual, what);
-        assertEquals(expected.length, actual.length, what + " length");
-        for (int i = 0; i < expected.length; i++) {
-            final double err = Math.abs(expected[i] - actual[i]);
-            assertTrue(err <= tolerance, what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i]
-                + ", error " + err + " > " + tolerance);
-        }
     }
 }
