@@ -134,8 +134,8 @@ final class CpuKernels {
 
     /**
      * Calls OpenBLAS's {@code cblas_sgemm} at address {@code sgemm} in row-major order on slices of Java arrays,
-     * which stay pinned (not copied) for the call. {@link OpenBlasFloatGemm} has checked every bound; the sizes are
-     * all at least 1.
+     * which stay pinned (not copied) for the call. {@link OpenBlasFloatGemm} has checked every bound; {@code m},
+     * {@code n} and every leading dimension are at least 1 ({@code k} may be 0).
      */
     @CriticalRegion
     static native void sgemm(@Cast("const void*") long sgemm, boolean transA, boolean transB, int m, int n, int k,

@@ -101,7 +101,8 @@ final class NativeLibrary {
         return new NativeLibrary(reason, SimdLevel.SCALAR, 0, 1);
     }
 
-    private static String oneLine(final Throwable e) {
+    /** A throwable as one line fit for an unavailability reason: its class and the first line of its message. */
+    static String oneLine(final Throwable e) {
         final String message = e.getMessage() == null ? "" : e.getMessage();
         final int newline = message.indexOf('\n');
         final String first = newline < 0 ? message : message.substring(0, newline);

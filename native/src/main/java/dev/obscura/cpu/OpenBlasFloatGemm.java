@@ -1,7 +1,6 @@
 package dev.obscura.cpu;
 
 import dev.obscura.nn.FloatGemm;
-import java.util.Arrays;
 import java.util.Optional;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -57,18 +56,11 @@ final class OpenBlasFloatGemm implements FloatGemm {
         if (m == 0 || n == 0) {
             return;
         }
-        if (k == 0) {
-            // CBLAS rejects a leading dimension of 0, which an empty A or B may have; the result is beta C anyway.
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
-                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-                }
-            }
-            return;
-        }
-        // beta = 0 makes OpenBLAS overwrite C without reading it, as the contract asks.
-        CpuKernels.sgemm(Library.SGEMM, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
-            accumulate ? 1f : 0f);
+        // CBLAS wants every leading dimension at least 1, even for a side the product never reads (k = 0, where
+        // OpenBLAS scales C by beta and stops). beta = 0 makes OpenBLAS overwrite C without reading it, as the
+        // contract asks.
+        CpuKernels.sgemm(Library.SGEMM, transA, transB, m, n, k, a, aOff, Math.max(1, lda), b, bOff,
+            Math.max(1, ldb), c, cOff, ldc, accumulate ? 1f : 0f);
     }
 
     @Override
@@ -95,8 +87,7 @@ final class OpenBlasFloatGemm implements FloatGemm {
                     }
                 } catch (final LinkageError | RuntimeException e) {
                     // UnsatisfiedLinkError (no OpenBLAS for this platform), NoClassDefFoundError (jar missing).
-                    failure = "OpenBLAS could not be loaded: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse(""));
+                    failure = "OpenBLAS could not be loaded: " + NativeLibrary.oneLine(e);
                 }
             }
             FAILURE = failure;
