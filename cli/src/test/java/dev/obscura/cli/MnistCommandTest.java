@@ -9,9 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistException;
 import dev.obscura.nn.ModelFile;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,23 +33,8 @@ class MnistCommandTest {
     private static Path mnist;
     private static Path model;
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final PrintStream oldOut = System.out;
-        final PrintStream oldErr = System.err;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            final int status = ObscuraCommand.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(final String... args) {
+        return CommandRun.of(args);
     }
 
     @BeforeAll
@@ -71,13 +54,13 @@ class MnistCommandTest {
     private static void assumeModel() {
         assumeMnist();
         if (!Files.isRegularFile(model)) {
-            final Run r = run("mnist", "train", "--limit", "256", "--test-limit", "256", "--epochs", "1",
+            final CommandRun r = run("mnist", "train", "--limit", "256", "--test-limit", "256", "--epochs", "1",
                 "--batch", "32", "--model", model.toString(), "--data", mnist.toString());
             assertEquals(0, r.status(), r.err());
         }
     }
 
-    private static void assertNoStackTrace(final Run r) {
+    private static void assertNoStackTrace(final CommandRun r) {
         assertFalse(r.err().contains("\tat "), r.err());
         assertFalse(r.out().contains("\tat "), r.out());
     }
@@ -86,7 +69,7 @@ class MnistCommandTest {
     @Order(1)
     void shouldTrainInPlaintextAndSaveTheModel() {
         assumeMnist();
-        final Run r = run("mnist", "train", "--limit", "256", "--test-limit", "256", "--epochs", "1",
+        final CommandRun r = run("mnist", "train", "--limit", "256", "--test-limit", "256", "--epochs", "1",
             "--batch", "32", "--model", model.toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Pattern.compile("test accuracy \\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
@@ -98,7 +81,7 @@ class MnistCommandTest {
     @Order(2)
     void shouldInferInPlaintext() {
         assumeModel();
-        final Run r = run("mnist", "infer", "--limit", "64", "--model", model.toString(), "--data", mnist.toString());
+        final CommandRun r = run("mnist", "infer", "--limit", "64", "--model", model.toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Pattern.compile("plaintext \\(GEMM \\w+\\) +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
         assertFalse(r.out().contains("secure ("), r.out());
@@ -108,7 +91,7 @@ class MnistCommandTest {
     @Order(3)
     void shouldInferSecurelyAndAgreeWithPlaintext() {
         assumeModel();
-        final Run r = run("mnist", "infer", "--secure", "--limit", "64", "--batch", "32", "--model",
+        final CommandRun r = run("mnist", "infer", "--secure", "--limit", "64", "--batch", "32", "--model",
             model.toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Pattern.compile("plaintext \\(GEMM \\w+\\) +\\d+\\.\\d\\d%").matcher(r.out()).find(), r.out());
@@ -123,7 +106,7 @@ class MnistCommandTest {
     void shouldTrainSecurelyOnATinySubsetRevealingNothingDuringTheEpoch() {
         assumeMnist();
         final Path secureModel = dir.resolve("secure.obscura");
-        final Run r = run("mnist", "train", "--secure", "--limit", "64", "--test-limit", "32", "--batch", "32",
+        final CommandRun r = run("mnist", "train", "--secure", "--limit", "64", "--test-limit", "32", "--batch", "32",
             "--model", secureModel.toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Pattern.compile("epoch 1: train loss -, train accuracy - \\(not revealed\\), test accuracy"
@@ -141,7 +124,7 @@ class MnistCommandTest {
     @Order(5)
     void shouldRevealTrainMetricsInSecureTrainingOnlyWhenAsked() {
         assumeMnist();
-        final Run r = run("mnist", "train", "--secure", "--train-metrics", "--limit", "64", "--test-limit", "32",
+        final CommandRun r = run("mnist", "train", "--secure", "--train-metrics", "--limit", "64", "--test-limit", "32",
             "--batch", "32", "--model", dir.resolve("secure-metrics.obscura").toString(), "--data", mnist.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Pattern.compile("epoch 1: train loss \\d+\\.\\d{4}, train accuracy \\d+\\.\\d\\d%")
@@ -153,20 +136,20 @@ class MnistCommandTest {
     @Order(6)
     void shouldContinueTrainingFromASavedModelInPlaintextAndSecurely() {
         assumeModel();
-        final Run plain = run("mnist", "train", "--init", model.toString(), "--limit", "64", "--test-limit", "64",
+        final CommandRun plain = run("mnist", "train", "--init", model.toString(), "--limit", "64", "--test-limit", "64",
             "--batch", "32", "--model", dir.resolve("continued.obscura").toString(), "--data", mnist.toString());
         assertEquals(0, plain.status(), plain.err());
         assertTrue(plain.out().contains("Starting from the weights in " + model.toAbsolutePath()), plain.out());
         assertTrue(Files.isRegularFile(dir.resolve("continued.obscura")), "model file written");
 
-        final Run secure = run("mnist", "train", "--secure", "--init", model.toString(), "--limit", "32",
+        final CommandRun secure = run("mnist", "train", "--secure", "--init", model.toString(), "--limit", "32",
             "--test-limit", "32", "--batch", "32", "--model", dir.resolve("continued-secure.obscura").toString(),
             "--data", mnist.toString());
         assertEquals(0, secure.status(), secure.err());
         assertTrue(secure.out().contains("Starting from the weights in " + model.toAbsolutePath()), secure.out());
         assertTrue(Pattern.compile("test accuracy \\d+\\.\\d\\d%").matcher(secure.out()).find(), secure.out());
 
-        final Run fresh = run("mnist", "train", "--limit", "32", "--test-limit", "32", "--batch", "32",
+        final CommandRun fresh = run("mnist", "train", "--limit", "32", "--test-limit", "32", "--batch", "32",
             "--model", dir.resolve("fresh.obscura").toString(), "--data", mnist.toString());
         assertTrue(fresh.out().contains("Starting from random weights (seed 42)"), fresh.out());
     }
@@ -175,7 +158,7 @@ class MnistCommandTest {
     void shouldRejectAMissingCorruptOrForeignInitFileBeforeLoadingData() throws IOException {
         // --data names no directory: a check that ran after loading the data would report MNIST instead.
         final String noData = dir.resolve("no-data").toString();
-        final Run missing = run("mnist", "train", "--init", dir.resolve("absent-init.obscura").toString(),
+        final CommandRun missing = run("mnist", "train", "--init", dir.resolve("absent-init.obscura").toString(),
             "--data", noData, "--model", dir.resolve("never.obscura").toString());
         assertEquals(1, missing.status());
         assertTrue(missing.err().startsWith("obscura: no model file at " + dir.resolve("absent-init.obscura")),
@@ -185,7 +168,7 @@ class MnistCommandTest {
 
         final Path corrupt = Files.write(dir.resolve("corrupt.obscura"),
             "not a model".getBytes(StandardCharsets.UTF_8));
-        final Run bad = run("mnist", "train", "--init", corrupt.toString(), "--data", noData, "--model",
+        final CommandRun bad = run("mnist", "train", "--init", corrupt.toString(), "--data", noData, "--model",
             dir.resolve("never.obscura").toString());
         assertEquals(1, bad.status());
         assertTrue(bad.err().startsWith("obscura: ") && bad.err().contains(corrupt.toString()), bad.err());
@@ -195,7 +178,7 @@ class MnistCommandTest {
         final Path foreign = dir.resolve("foreign.obscura");
         ModelFile.write(new ModelFile.ModelData("Sequential(Linear)", List.of(
             new ModelFile.Parameter("0.linear.weight", new int[] {1, 1}, new float[] {1f}))), foreign);
-        final Run other = run("mnist", "train", "--init", foreign.toString(), "--data", noData, "--model",
+        final CommandRun other = run("mnist", "train", "--init", foreign.toString(), "--data", noData, "--model",
             dir.resolve("never.obscura").toString());
         assertEquals(1, other.status());
         assertTrue(other.err().contains("different parameter counts"), other.err());
@@ -206,7 +189,7 @@ class MnistCommandTest {
     @Test
     void shouldRefuseAModelPathThatCannotBeWrittenBeforeTraining() {
         final Path absentDir = dir.resolve("no-such-dir/sub");
-        final Run r = run("mnist", "train", "--model", absentDir.resolve("m.obscura").toString(), "--data",
+        final CommandRun r = run("mnist", "train", "--model", absentDir.resolve("m.obscura").toString(), "--data",
             dir.resolve("no-data").toString());
         assertEquals(1, r.status());
         assertEquals("obscura: cannot save the model to " + absentDir.resolve("m.obscura") + " (--model): the"
@@ -214,7 +197,7 @@ class MnistCommandTest {
             r.err().strip());
         assertEquals("", r.out(), "fails before anything is loaded or trained");
 
-        final Run directory = run("mnist", "train", "--model", dir.toString(), "--data", dir.resolve("no-data")
+        final CommandRun directory = run("mnist", "train", "--model", dir.toString(), "--data", dir.resolve("no-data")
             .toString());
         assertEquals(1, directory.status());
         assertTrue(directory.err().contains("(--model): it is a directory; give a file name, e.g. --model "
@@ -224,13 +207,13 @@ class MnistCommandTest {
 
     @Test
     void shouldRejectBackendAndPartiesWithoutSecure() {
-        final Run train = run("mnist", "train", "--backend", "nosuch", "--limit", "10");
+        final CommandRun train = run("mnist", "train", "--backend", "nosuch", "--limit", "10");
         assertEquals(2, train.status());
         assertEquals(List.of("obscura: --backend and --parties apply only with --secure: add --secure, or leave out"
             + " --backend", "Try 'obscura mnist train --help' for usage."), train.err().lines().toList());
         assertEquals("", train.out());
 
-        final Run infer = run("mnist", "infer", "--parties", "3", "--backend", "java");
+        final CommandRun infer = run("mnist", "infer", "--parties", "3", "--backend", "java");
         assertEquals(2, infer.status());
         assertTrue(infer.err().startsWith("obscura: --backend and --parties apply only with --secure: add --secure,"
             + " or leave out --parties and --backend"), infer.err());
@@ -240,21 +223,21 @@ class MnistCommandTest {
     @Test
     void shouldRejectAnUnknownBackendAsBadUsage() {
         for (final String command : List.of("train", "infer")) {
-            final Run r = run("mnist", command, "--secure", "--backend", "nosuch", "--data",
+            final CommandRun r = run("mnist", command, "--secure", "--backend", "nosuch", "--data",
                 dir.resolve("no-data").toString(), "--model", dir.resolve("absent.obscura").toString());
             assertEquals(2, r.status(), r.err());
             assertTrue(r.err().startsWith("obscura: --backend: unknown backend 'nosuch'; known backends: "), r.err());
             assertTrue(r.err().contains("java"), r.err());
             assertTrue(r.err().contains("Try 'obscura mnist " + command + " --help' for usage."), r.err());
         }
-        final Run parties = run("mnist", "train", "--secure", "--parties", "1");
+        final CommandRun parties = run("mnist", "train", "--secure", "--parties", "1");
         assertEquals(2, parties.status());
         assertTrue(parties.err().contains("--parties must be between 2 and 16"), parties.err());
     }
 
     @Test
     void shouldSayToTrainFirstWhenTheModelIsMissing() {
-        final Run r = run("mnist", "infer", "--model", dir.resolve("absent.obscura").toString());
+        final CommandRun r = run("mnist", "infer", "--model", dir.resolve("absent.obscura").toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains("obscura mnist train"), r.err());
         assertNoStackTrace(r);
@@ -262,7 +245,7 @@ class MnistCommandTest {
 
     @Test
     void shouldRejectBatchZero() {
-        final Run r = run("mnist", "train", "--batch", "0");
+        final CommandRun r = run("mnist", "train", "--batch", "0");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--batch must be between 1 and"), r.err());
         assertNoStackTrace(r);
@@ -270,7 +253,7 @@ class MnistCommandTest {
 
     @Test
     void shouldRejectNegativeEpochs() {
-        final Run r = run("mnist", "train", "--epochs", "-1");
+        final CommandRun r = run("mnist", "train", "--epochs", "-1");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--epochs must be"), r.err());
         assertNoStackTrace(r);
@@ -278,7 +261,7 @@ class MnistCommandTest {
 
     @Test
     void shouldRejectANonNumber() {
-        final Run r = run("mnist", "infer", "--limit", "many");
+        final CommandRun r = run("mnist", "infer", "--limit", "many");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--limit"), r.err());
         assertNoStackTrace(r);
@@ -286,7 +269,7 @@ class MnistCommandTest {
 
     @Test
     void shouldReportAMissingDataDirectoryClearly() {
-        final Run r = run("mnist", "train", "--limit", "32", "--data", dir.resolve("no-such-dir").toString(),
+        final CommandRun r = run("mnist", "train", "--limit", "32", "--data", dir.resolve("no-such-dir").toString(),
             "--model", dir.resolve("never.obscura").toString());
         assertNotEquals(0, r.status());
         assertTrue(r.err().contains("MNIST data not found"), r.err());
@@ -297,13 +280,13 @@ class MnistCommandTest {
 
     @Test
     void shouldExplainItselfInHelp() {
-        final Run r = run("mnist", "train", "--help");
+        final CommandRun r = run("mnist", "train", "--help");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("--secure"), r.out());
         assertTrue(r.out().contains("--test-limit"), r.out());
         assertTrue(r.out().contains("--train-metrics"), r.out());
         assertTrue(r.out().contains("--init=FILE"), r.out());
-        final Run group = run("mnist");
+        final CommandRun group = run("mnist");
         assertEquals(0, group.status(), group.err());
         assertTrue(group.out().contains("train"), group.out());
         assertTrue(group.out().contains("infer"), group.out());

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -21,28 +18,13 @@ import picocli.CommandLine;
 
 class ObscuraCommandTest {
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final PrintStream oldOut = System.out;
-        final PrintStream oldErr = System.err;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            final int status = ObscuraCommand.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(final String... args) {
+        return CommandRun.of(args);
     }
 
     @Test
     void shouldMultiplySharedMatricesIdenticallyOnEveryBackend() {
-        final Run r = run("demo", "--size", "7,33,5", "--repeat", "1");
+        final CommandRun r = run("demo", "--size", "7,33,5", "--repeat", "1");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("identical"), r.out());
         assertFalse(r.out().contains("DIFFER"), r.out());
@@ -51,7 +33,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldRejectBadSizesWithAMessageAndNoStackTrace() {
-        final Run r = run("demo", "--size", "7,0");
+        final CommandRun r = run("demo", "--size", "7,0");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--size needs three sizes"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
@@ -59,7 +41,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldRejectUnknownBackendAsBadUsageNamingTheKnownOnes() {
-        final Run r = run("demo", "--backend", "quantum", "--size", "2,2,2");
+        final CommandRun r = run("demo", "--backend", "quantum", "--size", "2,2,2");
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("obscura: --backend: unknown backend 'quantum'; known backends: "), r.err());
         assertTrue(r.err().contains("java"), r.err());
@@ -68,7 +50,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldListBackendsWithTheDefault() {
-        final Run r = run("backends");
+        final CommandRun r = run("backends");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("java"), r.out());
         assertTrue(r.out().contains("default: "), r.out());
@@ -77,7 +59,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldExplainHowToBuildTheBenchmarksJarWhenItIsMissing() {
-        final Run r = run("bench", "--jar", "/nonexistent/benchmarks.jar", "--out", "target/bench-test");
+        final CommandRun r = run("bench", "--jar", "/nonexistent/benchmarks.jar", "--out", "target/bench-test");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("benchmarks jar not found at /nonexistent/benchmarks.jar"), r.err());
         assertTrue(r.err().contains("mvn -q install -DskipTests"), r.err());
@@ -86,7 +68,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldReportAnUnknownOptionInTwoLinesWithoutTheUsage() {
-        final Run r = run("--no-such-option");
+        final CommandRun r = run("--no-such-option");
         assertEquals(2, r.status());
         assertEquals(List.of("obscura: Unknown option: '--no-such-option'", "Try 'obscura --help' for usage."),
             r.err().lines().toList(), r.err());
@@ -95,7 +77,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldNameTheSubcommandPathAndSuggestTheNearestName() {
-        final Run option = run("mnist", "train", "--epoch", "2");
+        final CommandRun option = run("mnist", "train", "--epoch", "2");
         assertEquals(2, option.status());
         final List<String> lines = option.err().lines().toList();
         assertTrue(lines.get(0).startsWith("obscura: Unknown option"), option.err());
@@ -104,7 +86,7 @@ class ObscuraCommandTest {
         assertTrue(lines.size() <= 3, option.err());
         assertFalse(option.err().contains("Usage:"), option.err());
 
-        final Run command = run("mnist", "trian");
+        final CommandRun command = run("mnist", "trian");
         assertEquals(2, command.status());
         assertTrue(command.err().contains("mnist train"), command.err());
         assertTrue(command.err().endsWith("Try 'obscura mnist --help' for usage." + System.lineSeparator()),
@@ -113,14 +95,14 @@ class ObscuraCommandTest {
 
     @Test
     void shouldShowNestedHelpPagesThroughTheHelpCommand() {
-        final Run nested = run("help", "mnist", "train");
+        final CommandRun nested = run("help", "mnist", "train");
         assertEquals(0, nested.status(), nested.err());
         assertEquals(run("mnist", "train", "--help").out(), nested.out());
         assertTrue(nested.out().startsWith("Usage: obscura mnist train"), nested.out());
         assertEquals(run("--help").out(), run("help").out());
         assertEquals(run("mnist", "--help").out(), run("help", "mnist").out());
 
-        final Run unknown = run("help", "mnist", "nosuch");
+        final CommandRun unknown = run("help", "mnist", "nosuch");
         assertEquals(2, unknown.status());
         assertTrue(unknown.err().startsWith("obscura: unknown command 'mnist nosuch'; the commands of 'obscura mnist'"
             + " are: train, infer"), unknown.err());
@@ -128,7 +110,7 @@ class ObscuraCommandTest {
 
     @Test
     void shouldShowWhereToStartInTheTopLevelHelp() {
-        final Run r = run("--help");
+        final CommandRun r = run("--help");
         assertEquals(0, r.status(), r.err());
         final int start = r.out().indexOf("Start here:");
         assertTrue(start >= 0, r.out());
@@ -191,7 +173,7 @@ class ObscuraCommandTest {
         new CommandLine(bench).parseArgs("Matmul", "--", "-wi", "1", "-i", "3");
         assertEquals(List.of("java", "-jar", "b.jar", "Matmul", "-wi", "1", "-i", "3", "-rf", "json", "-rff",
             Path.of("bench-results", "results.json").toString()), bench.jmhCommand("java", Path.of("b.jar")));
-        final Run r = run("bench", "--jar", "/nonexistent/benchmarks.jar", "--", "-f", "1");
+        final CommandRun r = run("bench", "--jar", "/nonexistent/benchmarks.jar", "--", "-f", "1");
         assertEquals(1, r.status(), "the options after -- are accepted; the missing jar fails: " + r.err());
         assertTrue(r.err().contains("benchmarks jar not found"), r.err());
     }
