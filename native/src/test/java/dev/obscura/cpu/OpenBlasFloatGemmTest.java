@@ -8,7 +8,15 @@ import dev.obscura.nn.FloatGemm;
 import dev.obscura.nn.FloatGemmConformanceTest;
 import dev.obscura.nn.FloatGemms;
 import dev.obscura.nn.JavaFloatGemm;
+import dev.obscura.nn.Loss;
+import dev.obscura.nn.MnistCnn;
 import dev.obscura.nn.PlainEngine;
+import dev.obscura.nn.PlainTensor;
+import dev.obscura.nn.Sequential;
+import dev.obscura.nn.SoftmaxCrossEntropy;
+import dev.obscura.nn.Tape;
+import dev.obscura.nn.Variable;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -64,5 +72,48 @@ class OpenBlasFloatGemmTest extends FloatGemmConformanceTest {
             assertTrue(Math.abs(actual[i] - expected[i]) <= 1e-3f, "entry " + i + ": " + actual[i] + " vs "
                 + expected[i]);
         }
+    }
+
+    @Test
+    void shouldGiveTheJavaGemmsLossAndGradientsOnAMnistCnnStep() {
+        final PlainEngine openBlas = new PlainEngine(gemm());
+        final PlainEngine java = new PlainEngine(new JavaFloatGemm());
+        final SplittableRandom random = new SplittableRandom(3);
+        final int batch = 16;
+        final float[] images = new float[batch * 28 * 28];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) (random.nextDouble() * 3 - 0.4);
+        }
+        final int[] labels = random.ints(batch, 0, 10).toArray();
+        final double[] losses = new double[2];
+        final List<List<float[]>> grads = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+        final PlainEngine[] engines = {java, openBlas};
+        for (int k = 0; k < 2; k++) {
+            final PlainEngine e = engines[k];
+            final Sequential<PlainTensor> model = MnistCnn.create(e, 5);
+            try (Tape<PlainTensor> tape = new Tape<>(e)) {
+                final Loss<PlainTensor> loss = SoftmaxCrossEntropy.of(
+                    model.forward(tape.input(e.fromFloats(images, batch, 1, 28, 28))), labels);
+                losses[k] = loss.value();
+                loss.backward();
+                for (final Variable<PlainTensor> p : model.parameters()) {
+                    grads.get(k).add(e.toFloats(p.grad()));
+                }
+            }
+        }
+        // The two GEMMs add in different orders: float rounding, a few ulps of each sum (the loss is about 2.3,
+        // the gradients below 1), so 1e-5 absolute is far above it and far below any real difference.
+        assertEquals(losses[0], losses[1], 1e-5, "loss");
+        double worst = 0;
+        for (int i = 0; i < grads.get(0).size(); i++) {
+            final float[] a = grads.get(0).get(i);
+            final float[] b = grads.get(1).get(i);
+            for (int j = 0; j < a.length; j++) {
+                worst = Math.max(worst, Math.abs(a[j] - b[j]));
+            }
+        }
+        System.out.printf("OpenBLAS vs Java GEMM on a MnistCnn step: loss %.9f vs %.9f, largest gradient difference"
+            + " %.3g%n", losses[1], losses[0], worst);
+        assertTrue(worst <= 1e-5, "largest gradient difference " + worst);
     }
 }
