@@ -1,9 +1,9 @@
 package dev.obscura.benchmarks;
 
-import dev.obscura.nn.FloatGemms;
-import dev.obscura.nn.MnistCnn;
-import dev.obscura.nn.PlainEngine;
-import dev.obscura.nn.PlainTensor;
+import dev.obscura.backend.FloatGemms;
+import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.models.MnistCnn;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,7 +34,7 @@ public class MnistCnnPlainBenchmark {
     @Param({MnistStep.INFER, MnistStep.TRAIN})
     public String workload;
 
-    /** The {@link dev.obscura.nn.FloatGemm} behind the engine, by discovery name. */
+    /** The {@link dev.obscura.backend.FloatGemm} behind the engine, by discovery name. */
     @Param({"openblas", "java"})
     public String gemm;
 

@@ -1,11 +1,11 @@
 package dev.obscura.benchmarks;
 
-import dev.obscura.nn.Sequential;
-import dev.obscura.nn.Sgd;
-import dev.obscura.nn.SoftmaxCrossEntropy;
-import dev.obscura.nn.Tape;
-import dev.obscura.nn.TensorEngine;
-import dev.obscura.nn.Variable;
+import dev.obscura.nn.autograd.Tape;
+import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.TensorEngine;
+import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.loss.SoftmaxCrossEntropy;
+import dev.obscura.nn.optim.Sgd;
 import java.util.SplittableRandom;
 
 /**

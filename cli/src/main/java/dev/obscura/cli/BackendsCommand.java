@@ -2,13 +2,13 @@ package dev.obscura.cli;
 
 import dev.obscura.backend.BackendProvider;
 import dev.obscura.backend.Backends;
-import dev.obscura.nn.FloatGemmProvider;
-import dev.obscura.nn.FloatGemms;
-import dev.obscura.nn.PlainEngine;
+import dev.obscura.backend.FloatGemmProvider;
+import dev.obscura.backend.FloatGemms;
+import dev.obscura.nn.engine.PlainEngine;
 import java.io.PrintWriter;
 import java.util.Optional;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * Lists every registered backend, whether it can run here and why not, and which one is the default; then the same

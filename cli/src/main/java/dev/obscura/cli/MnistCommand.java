@@ -6,14 +6,14 @@ import dev.obscura.data.MnistData;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
-import dev.obscura.nn.MnistCnn;
-import dev.obscura.nn.ModelFile;
-import dev.obscura.nn.PlainEngine;
-import dev.obscura.nn.PlainTensor;
-import dev.obscura.nn.SecureEngine;
-import dev.obscura.nn.Sequential;
-import dev.obscura.nn.Tape;
-import dev.obscura.nn.Variable;
+import dev.obscura.nn.autograd.Tape;
+import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.protocols.LocalParties;
 import dev.obscura.protocols.PartyFailureException;
 import java.nio.file.Files;
@@ -22,8 +22,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code obscura mnist} command group: train the MNIST network ({@link MnistTrainCommand}) and classify the test
@@ -98,7 +98,7 @@ final class MnistCommand implements Runnable {
 
     /**
      * Reads the model file named by {@code option} ({@code --model} of infer, {@code --init} of train), failing with
-     * a clear message when it is missing; a corrupt file fails with {@link dev.obscura.nn.ModelFormatException},
+     * a clear message when it is missing; a corrupt file fails with {@link dev.obscura.nn.io.ModelFormatException},
      * whose message names the file and what is wrong.
      */
     static ModelFile.ModelData readModel(final Path model, final String option) {

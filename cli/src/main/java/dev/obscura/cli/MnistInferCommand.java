@@ -4,18 +4,18 @@ import dev.obscura.backend.Backend;
 import dev.obscura.data.MnistData;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
-import dev.obscura.nn.MnistCnn;
-import dev.obscura.nn.ModelFile;
-import dev.obscura.nn.PlainEngine;
-import dev.obscura.nn.PlainTensor;
-import dev.obscura.nn.SecureEngine;
-import dev.obscura.nn.Sequential;
+import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.models.MnistCnn;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code obscura mnist infer}: classifies the MNIST test images with a saved model, in plaintext and, with

@@ -5,26 +5,26 @@ import dev.obscura.data.MnistData;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
-import dev.obscura.nn.Loss;
-import dev.obscura.nn.MnistCnn;
-import dev.obscura.nn.ModelFile;
-import dev.obscura.nn.PlainEngine;
-import dev.obscura.nn.PlainTensor;
-import dev.obscura.nn.SecureEngine;
-import dev.obscura.nn.Sequential;
-import dev.obscura.nn.Sgd;
-import dev.obscura.nn.SoftmaxCrossEntropy;
-import dev.obscura.nn.Tape;
-import dev.obscura.nn.Variable;
+import dev.obscura.nn.autograd.Tape;
+import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.loss.Loss;
+import dev.obscura.nn.loss.SoftmaxCrossEntropy;
+import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.nn.optim.Sgd;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code obscura mnist train}: trains {@link MnistCnn} with SGD (momentum, weight decay) on the MNIST training set,

@@ -3,11 +3,11 @@ package dev.obscura.cli;
 // The embedding example of README.md, word for word below the package line: EmbeddingExampleTest compiles and
 // runs it so that the README stays true. Keep the two in step.
 import dev.obscura.mpc.SecretTensor;
-import dev.obscura.nn.MnistCnn;
-import dev.obscura.nn.ModelFile;
-import dev.obscura.nn.SecureEngine;
-import dev.obscura.nn.Sequential;
-import dev.obscura.nn.Tape;
+import dev.obscura.nn.autograd.Tape;
+import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.protocols.LocalParties;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,12 +3,12 @@ package dev.obscura.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.obscura.nn.MnistCnn;
-import dev.obscura.nn.ModelFile;
-import dev.obscura.nn.PlainEngine;
-import dev.obscura.nn.PlainTensor;
-import dev.obscura.nn.Sequential;
-import dev.obscura.nn.Tape;
+import dev.obscura.nn.autograd.Tape;
+import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.models.MnistCnn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

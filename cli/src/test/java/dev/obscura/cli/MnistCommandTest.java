@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistException;
-import dev.obscura.nn.ModelFile;
+import dev.obscura.nn.io.ModelFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

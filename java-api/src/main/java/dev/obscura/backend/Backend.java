@@ -1,5 +1,6 @@
 package dev.obscura.backend;
 
+import dev.obscura.ring.FixedPointRangeException;
 import dev.obscura.ring.RingTensor;
 
 /**
@@ -163,7 +164,8 @@ public interface Backend {
      * Matrix product over the ring, {@code out = op(a) · op(b)} where {@code op} transposes when the flag is set.
      *
      * <ul>
-     *   <li>Rank 2: {@code op(a)} is {@code [m, k]}, {@code op(b)} is {@code [k, n]}, {@code out} is {@code [m, n]}.</li>
+     *   <li>Rank 2: {@code op(a)} is {@code [m, k]}, {@code op(b)} is {@code [k, n]}, {@code out} is {@code [m,
+     * n]}.</li>
      *   <li>Batched: {@code a} is {@code [B, ., .]}, {@code b} is {@code [B, ., .]} or rank 2 (the same right-hand
      *       matrix for every batch), {@code out} is {@code [B, m, n]}.</li>
      * </ul>

@@ -1,17 +1,13 @@
 package dev.obscura.backend;
 
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds backends through {@link ServiceLoader} and picks the default one: the highest-ranked available provider
+ * Finds backends through {@link java.util.ServiceLoader} and picks the default one: the highest-ranked available
+ * provider
  * (CUDA, then native CPU, then Java), unless overridden.
  *
  * <p>Overrides, strongest first: {@link #setDefault(String)} (the API), the system property
@@ -27,7 +23,9 @@ public final class Backends {
     /** Environment variable naming the backend to use. */
     public static final String ENVIRONMENT = "OBSCURA_BACKEND";
 
-    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+    private static final ProviderDiscovery<BackendProvider> DISCOVERY = new ProviderDiscovery<>(
+        BackendProvider.class, "backend", PROPERTY, ENVIRONMENT, BackendProvider::name, BackendProvider::rank,
+        BackendProvider::unavailableReason);
     private static final Map<String, Backend> CREATED = new ConcurrentHashMap<>();
     private static volatile String apiChoice;
     private static volatile Backend defaultBackend;
@@ -37,10 +35,7 @@ public final class Backends {
 
     /** Every registered provider, highest rank first, available or not. */
     public static List<BackendProvider> providers() {
-        final List<BackendProvider> list = new ArrayList<>();
-        ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()).forEach(list::add);
-        list.sort(Comparator.comparingInt(BackendProvider::rank).reversed());
-        return list;
+        return DISCOVERY.providers();
     }
 
     /** Names of the backends that can run here, highest rank first. */
@@ -60,24 +55,13 @@ public final class Backends {
      * @throws IllegalArgumentException when no provider has that name, or it cannot run here (with the reason)
      */
     public static Backend byName(final String name) {
-        final String key = name.trim().toLowerCase(Locale.ROOT);
+        final String key = ProviderDiscovery.key(name);
         final Backend existing = CREATED.get(key);
         if (existing != null) {
             return existing;
         }
-        final List<String> known = new ArrayList<>();
-        for (final BackendProvider p : providers()) {
-            known.add(p.name());
-            if (p.name().equals(key)) {
-                final Optional<String> reason = p.unavailableReason();
-                if (reason.isPresent()) {
-                    throw new IllegalArgumentException(
-                        "backend " + key + " is not available here: " + reason.get());
-                }
-                return CREATED.computeIfAbsent(key, k -> p.create());
-            }
-        }
-        throw new IllegalArgumentException("unknown backend " + key + ", known backends=" + known);
+        final BackendProvider provider = DISCOVERY.byName(key);
+        return CREATED.computeIfAbsent(key, k -> provider.create());
     }
 
     /** Sets the process-wide default by name (the API override); {@code null} returns to discovery. */
@@ -106,30 +90,11 @@ public final class Backends {
 
     /** Chooses without caching: API override, then property, then environment, then the best available. */
     public static Backend discover() {
-        final String requested = requestedName();
-        if (requested != null) {
-            return byName(requested);
-        }
-        for (final BackendProvider p : providers()) {
-            final Optional<String> reason = p.unavailableReason();
-            if (reason.isEmpty()) {
-                return byName(p.name());
-            }
-            LOG.log(Level.INFO, "Obscura backend {0} unavailable, trying the next one: {1}", p.name(), reason.get());
-        }
-        throw new IllegalStateException("no Obscura backend is available; obscura-api registers the java backend,"
-            + " so check that it is on the class path");
-    }
-
-    private static String requestedName() {
         if (apiChoice != null) {
-            return apiChoice;
+            return byName(apiChoice);
         }
-        final String property = System.getProperty(PROPERTY);
-        if (property != null && !property.isBlank()) {
-            return property;
-        }
-        final String env = System.getenv(ENVIRONMENT);
-        return env != null && !env.isBlank() ? env : null;
+        return byName(DISCOVERY.choose().map(BackendProvider::name).orElseThrow(() -> new IllegalStateException(
+            "no Obscura backend is available; obscura-api registers the java backend, so check that it is on the"
+                + " class path")));
     }
 }

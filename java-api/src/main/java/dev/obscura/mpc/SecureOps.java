@@ -34,7 +34,7 @@ public interface SecureOps {
      * Secret-shares a private input. The {@code owner} passes its values (fixed-point encoded with the session's f);
      * every other party passes {@code null} and only the shape.
      *
-     * @throws dev.obscura.backend.FixedPointRangeException at the owner, before anything is sent
+     * @throws dev.obscura.ring.FixedPointRangeException at the owner, before anything is sent
      */
     SecretTensor input(int owner, double[] values, int... shape);
 

@@ -1,6 +1,5 @@
 package dev.obscura.ring;
 
-import dev.obscura.backend.FixedPointRangeException;
 
 /**
  * Fixed-point encoding of real numbers into Z_2^64: {@code x} is stored as {@code rint(x * 2^f)} (ties to even),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.obscura.ring.FixedPoint;
+import dev.obscura.ring.FixedPointRangeException;
 import dev.obscura.ring.RingTensor;
 import dev.obscura.ring.Shapes;
 import java.util.function.Consumer;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.ring.FixedPoint;
+import dev.obscura.ring.FixedPointRangeException;
 import dev.obscura.ring.RingTensor;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package dev.obscura.cpu;
 
-import dev.obscura.nn.FloatGemm;
+import dev.obscura.backend.FloatGemm;
 import java.util.Optional;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -8,7 +8,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * The plaintext GEMM on OpenBLAS's {@code cblas_sgemm} (JavaCPP's OpenBLAS build, BLAS only), for
- * {@link dev.obscura.nn.PlainEngine}: the same SGEMM the benchmarks use as the plaintext twin of the ring matrix
+ * {@link dev.obscura.nn.engine.PlainEngine}: the same SGEMM the benchmarks use as the plaintext twin of the ring matrix
  * product.
  *
  * <p>The call goes through {@code libjniobscura} rather than JavaCPP's own OpenBLAS binding, because that binding
@@ -21,7 +21,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * one instance serves every engine.
  */
 final class OpenBlasFloatGemm implements FloatGemm {
-    /** The name {@link dev.obscura.nn.FloatGemms} knows it by. */
+    /** The name {@link dev.obscura.backend.FloatGemms} knows it by. */
     static final String NAME = "openblas";
 
     private static final OpenBlasFloatGemm INSTANCE = new OpenBlasFloatGemm();

@@ -1,12 +1,13 @@
 package dev.obscura.cpu;
 
-import dev.obscura.nn.FloatGemm;
-import dev.obscura.nn.FloatGemmProvider;
+import dev.obscura.backend.FloatGemm;
+import dev.obscura.backend.FloatGemmProvider;
 import java.util.Optional;
 
 /**
  * Registers the OpenBLAS GEMM ({@code "openblas"}, rank 200, above the pure-Java one) for
- * {@link dev.obscura.nn.FloatGemms} through {@code META-INF/services/dev.obscura.nn.FloatGemmProvider}. It reports
+ * {@link dev.obscura.backend.FloatGemms} through {@code META-INF/services/dev.obscura.backend.FloatGemmProvider}. It
+ * reports
  * itself unavailable, with the reason in one line, when {@code libjniobscura} or OpenBLAS cannot be loaded here;
  * plain engines then use the Java GEMM.
  */

@@ -1,9 +1,0 @@
-package dev.obscura.nn;
-
-/** The pure-Java GEMM through the shared GEMM checks. */
-class JavaFloatGemmTest extends FloatGemmConformanceTest {
-    @Override
-    protected FloatGemm gemm() {
-        return new JavaFloatGemm();
-    }
-}

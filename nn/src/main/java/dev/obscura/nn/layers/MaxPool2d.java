@@ -1,0 +1,36 @@
+package dev.obscura.nn.layers;
+
+import dev.obscura.nn.autograd.Functional;
+import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.TensorEngine;
+
+/**
+ * Max-pooling of {@code [N, C, H, W]} over {@code kernel x kernel} windows with a stride (no padding; see
+ * {@link TensorEngine#maxPool2d}).
+ *
+ * @param <T> the engine's tensor type
+ */
+public final class MaxPool2d<T> implements Module<T> {
+    private final int kernel;
+    private final int stride;
+
+    /** Windows of {@code kernel x kernel}, stepped by {@code stride} on both axes. */
+    public MaxPool2d(final int kernel, final int stride) {
+        if (kernel < 1 || stride < 1) {
+            throw new IllegalArgumentException("kernel and stride must be positive, kernel=" + kernel
+                + ", stride=" + stride);
+        }
+        this.kernel = kernel;
+        this.stride = stride;
+    }
+
+    /** Non-overlapping windows: stride equal to the kernel (PyTorch's default). */
+    public MaxPool2d(final int kernel) {
+        this(kernel, kernel);
+    }
+
+    @Override
+    public Variable<T> forward(final Variable<T> x) {
+        return Functional.maxPool2d(x, kernel, kernel, stride, stride);
+    }
+}
