@@ -1,6 +1,5 @@
 package dev.obscura.ring;
 
-
 /**
  * Fixed-point encoding of real numbers into Z_2^64: {@code x} is stored as {@code rint(x * 2^f)} (ties to even),
  * read as a signed 64-bit integer, with {@code f} fractional bits (default 16).
@@ -52,6 +51,15 @@ public final class FixedPoint {
     /** The largest encodable magnitude: the largest double below 2^(62 - f). */
     public double maxMagnitude() {
         return Math.nextDown(Math.scalb(1.0, RANGE_BITS - fracBits));
+    }
+
+    /**
+     * The largest magnitude a product (or a sum of products: a matrix product, a convolution) of two fixed-point
+     * values may reach for its truncation to be exact: the product carries 2f fractional bits before it is
+     * truncated back to f, so it must stay below {@code 2^(62 - 2f)} (about 1.07e9 at f = 16).
+     */
+    public double maxProductMagnitude() {
+        return Math.nextDown(Math.scalb(1.0, RANGE_BITS - 2 * fracBits));
     }
 
     /** Whether {@code x} can be encoded. */
