@@ -30,54 +30,25 @@ public final class KernelChecks {
 
     /**
      * How two operands broadcast to the output: the output shape and, for each operand, the strides (in elements)
-     * with which it is read, 0 on broadcast axes.
+     * with which it is read, 0 on broadcast axes. Each call of {@link #broadcast} makes a new plan that its caller
+     * owns, so the arrays are the plan's own, not copies.
+     *
+     * @param sameShape whether {@code a}, {@code b} and {@code out} all have the same element count, so that no
+     *                  element is repeated and element {@code i} of each operand goes with element {@code i} of
+     *                  the output
+     * @param shape     the output shape
+     * @param stridesA  strides with which {@code a} is read, aligned with {@code shape}
+     * @param stridesB  strides with which {@code b} is read, aligned with {@code shape}
      */
-    public static final class Broadcast {
-        private final boolean sameShape;
-        private final int[] shape;
-        private final long[] stridesA;
-        private final long[] stridesB;
-        private final long numel;
-
-        Broadcast(final boolean sameShape, final int[] shape, final long[] stridesA, final long[] stridesB) {
-            this.sameShape = sameShape;
-            this.shape = shape;
-            this.stridesA = stridesA;
-            this.stridesB = stridesB;
-            this.numel = Shapes.numel(shape);
-        }
-
-        /**
-         * Whether {@code a}, {@code b} and {@code out} all have the same element count, so that no element is
-         * repeated and element {@code i} of each operand goes with element {@code i} of the output.
-         */
-        public boolean sameShape() {
-            return sameShape;
-        }
-
-        /** The output shape (a copy). */
-        public int[] shape() {
-            return shape.clone();
-        }
-
+    public record Broadcast(boolean sameShape, int[] shape, long[] stridesA, long[] stridesB) {
         /** The rank of the output. */
         public int rank() {
             return shape.length;
         }
 
-        /** Strides with which {@code a} is read, aligned with {@link #shape()} (a copy). */
-        public long[] stridesA() {
-            return stridesA.clone();
-        }
-
-        /** Strides with which {@code b} is read, aligned with {@link #shape()} (a copy). */
-        public long[] stridesB() {
-            return stridesB.clone();
-        }
-
         /** Number of output elements. */
         public long numel() {
-            return numel;
+            return Shapes.numel(shape);
         }
 
         @Override
@@ -114,11 +85,13 @@ public final class KernelChecks {
     }
 
     /**
-     * Geometry of a 2-D convolution: input {@code [batch, inChannels, inH, inW]}, weight
-     * {@code [outChannels, inChannels, kernelH, kernelW]}, output {@code [batch, outChannels, outH, outW]}.
+     * A 2-D convolution: the windows of its input and its number of filters. The weight is
+     * {@code [outChannels, window.channels(), window.kernelH(), window.kernelW()]}.
+     *
+     * @param window      the input {@code [N, C, H, W]}, the kernel, strides and padding
+     * @param outChannels the filters {@code O}
      */
-    public record Conv(int batch, int inChannels, int inH, int inW, int outChannels, int kernelH, int kernelW,
-                       int outH, int outW, int strideH, int strideW, int padH, int padW) {
+    public record Conv(WindowGeometry window, int outChannels) {
     }
 
     /**
@@ -220,46 +193,22 @@ public final class KernelChecks {
 
     /** {@code packBits}: {@code out} has {@code ceil(n / 64)} elements and does not overlap {@code a}. */
     public static long packBits(final RingTensor a, final RingTensor out) {
-        final long words = words(a.numel());
-        if (out.numel() != words) {
-            throw new IllegalArgumentException("packBits out must have ceil(n / 64) elements, a=" + a
-                + ", out=" + out + ", n=" + a.numel() + ", expected=" + words);
-        }
-        disjoint("packBits", "a", a, out);
-        return words;
+        return packed("packBits", "a", a, "out", out, false, true);
     }
 
     /** {@code unpackBits}: {@code packed} has {@code ceil(out.numel() / 64)} elements and does not overlap. */
     public static long unpackBits(final RingTensor packed, final RingTensor out) {
-        final long words = words(out.numel());
-        if (packed.numel() != words) {
-            throw new IllegalArgumentException("unpackBits packed must have ceil(n / 64) elements, packed=" + packed
-                + ", out=" + out + ", n=" + out.numel() + ", expected=" + words);
-        }
-        disjoint("unpackBits", "packed", packed, out);
-        return words;
+        return packed("unpackBits", "out", out, "packed", packed, false, false);
     }
 
     /** {@code toBitPlanes}: {@code out} is {@code [64, ceil(n / 64)]}; returns the words per plane. */
     public static long toBitPlanes(final RingTensor a, final RingTensor out) {
-        final long words = words(a.numel());
-        if (out.rank() != 2 || out.dim(0) != RING_BITS || out.dim(1) != words) {
-            throw new IllegalArgumentException("toBitPlanes out must have shape [64, ceil(n / 64)], a=" + a
-                + ", out=" + out + ", n=" + a.numel() + ", expected=[64, " + words + "]");
-        }
-        disjoint("toBitPlanes", "a", a, out);
-        return words;
+        return packed("toBitPlanes", "a", a, "out", out, true, true);
     }
 
     /** {@code fromBitPlanes}: {@code planes} is {@code [64, ceil(n / 64)]}; returns the words per plane. */
     public static long fromBitPlanes(final RingTensor planes, final RingTensor out) {
-        final long words = words(out.numel());
-        if (planes.rank() != 2 || planes.dim(0) != RING_BITS || planes.dim(1) != words) {
-            throw new IllegalArgumentException("fromBitPlanes planes must have shape [64, ceil(n / 64)], planes="
-                + planes + ", out=" + out + ", n=" + out.numel() + ", expected=[64, " + words + "]");
-        }
-        disjoint("fromBitPlanes", "planes", planes, out);
-        return words;
+        return packed("fromBitPlanes", "out", out, "planes", planes, true, false);
     }
 
     // ---------------------------------------------------------------- fixed point
@@ -326,17 +275,10 @@ public final class KernelChecks {
     /** {@code conv2d}: input {@code [N, C, H, W]}, weight {@code [O, C, kH, kW]}, out {@code [N, O, outH, outW]}. */
     public static Conv conv2d(final RingTensor input, final RingTensor weight, final Conv2dSpec spec,
                               final RingTensor out) {
-        final String op = "conv2d";
-        final Conv g = geometry(op, input.shape(), weight.shape(), spec,
-            ", input=" + input + ", weight=" + weight + ", out=" + out + ", spec=" + spec);
-        if (!out.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
-            throw new IllegalArgumentException(op + " out must have shape "
-                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + ", input=" + input
-                + ", weight=" + weight + ", out=" + out + ", spec=" + spec);
-        }
-        disjoint(op, "input", input, out);
-        disjoint(op, "weight", weight, out);
-        return g;
+        final Conv c = conv("conv2d", input.shape(), weight.shape(), spec, "out", out.shape());
+        disjoint("conv2d", "input", input, out);
+        disjoint("conv2d", "weight", weight, out);
+        return c;
     }
 
     /**
@@ -346,16 +288,10 @@ public final class KernelChecks {
     public static Conv conv2dBackwardInput(final RingTensor gradOut, final RingTensor weight, final Conv2dSpec spec,
                                            final RingTensor gradInput) {
         final String op = "conv2dBackwardInput";
-        final String facts = ", gradOut=" + gradOut + ", weight=" + weight + ", gradInput=" + gradInput
-            + ", spec=" + spec;
-        final Conv g = geometry(op, gradInput.shape(), weight.shape(), spec, facts);
-        if (!gradOut.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
-            throw new IllegalArgumentException(op + " gradOut must have shape "
-                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + facts);
-        }
+        final Conv c = conv(op, gradInput.shape(), weight.shape(), spec, "gradOut", gradOut.shape());
         disjoint(op, "gradOut", gradOut, gradInput);
         disjoint(op, "weight", weight, gradInput);
-        return g;
+        return c;
     }
 
     /**
@@ -365,16 +301,10 @@ public final class KernelChecks {
     public static Conv conv2dBackwardWeight(final RingTensor input, final RingTensor gradOut, final Conv2dSpec spec,
                                             final RingTensor gradWeight) {
         final String op = "conv2dBackwardWeight";
-        final String facts = ", input=" + input + ", gradOut=" + gradOut + ", gradWeight=" + gradWeight
-            + ", spec=" + spec;
-        final Conv g = geometry(op, input.shape(), gradWeight.shape(), spec, facts);
-        if (!gradOut.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
-            throw new IllegalArgumentException(op + " gradOut must have shape "
-                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + facts);
-        }
+        final Conv c = conv(op, input.shape(), gradWeight.shape(), spec, "gradOut", gradOut.shape());
         disjoint(op, "input", input, gradWeight);
         disjoint(op, "gradOut", gradOut, gradWeight);
-        return g;
+        return c;
     }
 
     // ---------------------------------------------------------------- reductions
@@ -463,33 +393,35 @@ public final class KernelChecks {
         return xs < ye && ys < xe;
     }
 
-    private static Conv geometry(final String op, final int[] input, final int[] weight, final Conv2dSpec spec,
-                                 final String facts) {
-        if (spec == null) {
-            throw new IllegalArgumentException(op + " spec must not be null" + facts);
+    private static Conv conv(final String op, final int[] input, final int[] weight, final Conv2dSpec spec,
+                             final String outName, final int[] out) {
+        final WindowGeometry window = WindowGeometry.convolution(op, input, weight, spec);
+        window.requireOutputShape(op, outName, out, weight[0]);
+        return new Conv(window, weight[0]);
+    }
+
+    /**
+     * A bit kernel between {@code n} values and their bits packed 64 to a word: {@code packed} has
+     * {@code ceil(n / 64)} elements, or the shape {@code [64, ceil(n / 64)]} of bit planes, and does not overlap
+     * the values. Returns the words (per plane).
+     */
+    private static long packed(final String op, final String valuesName, final RingTensor values,
+                               final String packedName, final RingTensor packed, final boolean planes,
+                               final boolean valuesIn) {
+        final long words = words(values.numel());
+        final boolean ok = planes ? packed.rank() == 2 && packed.dim(0) == RING_BITS && packed.dim(1) == words
+            : packed.numel() == words;
+        if (!ok) {
+            throw new IllegalArgumentException(op + " " + packedName + " must have "
+                + (planes ? "shape [64, ceil(n / 64)]" : "ceil(n / 64) elements") + ", " + valuesName + "=" + values
+                + ", " + packedName + "=" + packed + ", n=" + values.numel() + ", expected="
+                + (planes ? "[64, " + words + "]" : Long.toString(words)));
         }
-        if (input.length != 4 || weight.length != 4) {
-            throw new IllegalArgumentException(op + " input and weight must have rank 4" + facts);
+        if (valuesIn) {
+            disjoint(op, valuesName, values, packed);
+        } else {
+            disjoint(op, packedName, packed, values);
         }
-        if (input[1] != weight[1]) {
-            throw new IllegalArgumentException(op + " input and weight channels must match, inputChannels="
-                + input[1] + ", weightChannels=" + weight[1] + facts);
-        }
-        if (weight[2] < 1 || weight[3] < 1) {
-            throw new IllegalArgumentException(op + " kernel must be at least 1x1, kernelH=" + weight[2]
-                + ", kernelW=" + weight[3] + facts);
-        }
-        // In long: a huge padding must be an error, not an int overflow.
-        final long spanH = (long) input[2] + 2L * spec.padH() - weight[2];
-        final long spanW = (long) input[3] + 2L * spec.padW() - weight[3];
-        if (spanH < 0 || spanW < 0) {
-            throw new IllegalArgumentException(op + " kernel must fit in the padded input" + facts);
-        }
-        if (spanH > Integer.MAX_VALUE || spanW > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + " padded input too large" + facts);
-        }
-        return new Conv(input[0], input[1], input[2], input[3], weight[0], weight[2], weight[3],
-            spec.outH(input[2], weight[2]), spec.outW(input[3], weight[3]),
-            spec.strideH(), spec.strideW(), spec.padH(), spec.padW());
+        return words;
     }
 }
