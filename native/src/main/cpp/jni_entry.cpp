@@ -160,6 +160,16 @@ void conv2dBackwardWeight(const int config, const uint64_t* input, const uint64_
     table(config).conv2d_backward_weight(input, gradOut, gradWeight, conv_geometry(g), threads(config));
 }
 
+void windowGather(const int config, const uint64_t* input, uint64_t* out, const int32_t* g,
+                  const int64_t positionStride, const int64_t windowStride) {
+    table(config).window_gather(input, out, conv_geometry(g), positionStride, windowStride, threads(config));
+}
+
+void windowScatterAdd(const int config, const uint64_t* windows, uint64_t* out, const int32_t* g,
+                      const int64_t positionStride, const int64_t windowStride) {
+    table(config).window_scatter_add(windows, out, conv_geometry(g), positionStride, windowStride, threads(config));
+}
+
 void aesCtrFill(const int config, const uint8_t* key, const uint64_t nonce, const uint64_t firstBlock, uint64_t* out,
                 const int64_t n) {
     aes_ctr_fill(aesImpl(config), key, nonce, firstBlock, out, n, threads(config));

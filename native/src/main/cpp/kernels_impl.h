@@ -7,8 +7,8 @@
 // intrinsics.
 //
 // The kernels live in one header per family, included here in dependency order: support (sizes, the thread pool,
-// scratch memory), elementwise, bits, fixed point, reductions, matmul, windows (the convolutions, which use the
-// GEMM). A new family is a new header and new entries in KernelTable (kernels.h) and the table below.
+// scratch memory), elementwise, bits, fixed point, reductions, matmul, windows (pooling and the convolutions, which
+// use the GEMM). A new family is a new header and new entries in KernelTable (kernels.h) and the table below.
 //
 // Everything here has internal linkage (anonymous namespace) apart from the one exported table: an inline function
 // or template shared with another translation unit could be merged by the linker with its AVX-512 twin and then run
@@ -60,6 +60,8 @@ const KernelTable OBSCURA_TABLE = {
     OBSCURA_ISA::conv2d,
     OBSCURA_ISA::conv2d_backward_input,
     OBSCURA_ISA::conv2d_backward_weight,
+    OBSCURA_ISA::window_gather,
+    OBSCURA_ISA::window_scatter_add,
 };
 
 }  // namespace obscura

@@ -1,4 +1,5 @@
-// Convolution kernels: im2col, col2im and the GEMM around them.
+// Window kernels: the window gather and scatter-add of pooling (Backend.windowGather, Backend.windowScatterAdd) and
+// the convolutions, which are the same gather (im2col) and scatter (col2im) around a GEMM.
 //
 // Part of kernels_impl.h.
 #ifndef OBSCURA_ISA
@@ -11,13 +12,21 @@ namespace {
 
 thread_local Scratch tls_columns;
 
-// Convolution as GEMM over unrolled patches (im2col; Chellapilla, Puri and Simard, "High Performance Convolutional
-// Neural Networks for Document Processing", 2006): the columns of one image form a [C*kh*kw, oh*ow] matrix whose
-// row (c, i, j) holds input[c, y*sh + i - ph, x*sw + j - pw] for every output position (y, x), zero outside.
-//
+// ------------------------------------------------------------------------------------------------ gather and scatter
+
+// Where the taps of the windows of a ConvGeometry lie in a buffer: position p = i*kw + j of the window at output
+// position s = y*ow + x of plane q (one h x w image of one channel) is element q*plane + p*position + s*spatial.
+// The columns of im2col for one image are {kh*kw*oh*ow, oh*ow, 1}, rows (c, i, j) by columns (y, x); a layout of
+// Backend.windowGather with position stride ps and window stride ws is {oh*ow*ws, ps, ws}.
+struct WindowStrides {
+    int64_t plane;
+    int64_t position;
+    int64_t spatial;
+};
+
 // For a kernel column j, the output columns whose input column lies inside the image form one range [lo, hi);
-// finding it once per row of the patch matrix leaves a plain copy (a memcpy at stride 1) between two zero fills,
-// with no test per element.
+// finding it once per row of windows leaves a plain copy (a memcpy at stride 1) between two zero fills, with no
+// test per element.
 struct ColumnRange {
     int64_t lo;
     int64_t hi;
@@ -70,62 +79,145 @@ inline void zero_elements(u64* dst, int64_t n) {
     }
 }
 
-void im2col(const u64* x, const ConvGeometry& g, u64* col) {
-    const int64_t spatial = g.oh * g.ow;
-    for (int64_t c = 0; c < g.c; c++) {
+// Zeros elements [from, to) of a row whose elements lie `stride` apart.
+inline void zero_strided(u64* row, const int64_t from, const int64_t to, const int64_t stride) {
+    if (stride == 1) {
+        zero_elements(row + from, to - from);
+        return;
+    }
+    for (int64_t xo = from; xo < to; xo++) {
+        row[xo * stride] = 0;
+    }
+}
+
+// Writes every tap of `planes` consecutive planes of x into `out` at `s`, 0 for taps in the padding. With
+// s.position == 0 all positions of a window meet in one element, which then receives their sum.
+void gather_windows(const u64* x, const ConvGeometry& g, const int64_t planes, const WindowStrides& s, u64* out) {
+    const bool sum = s.position == 0;
+    const int64_t row_step = g.ow * s.spatial;
+    for (int64_t q = 0; q < planes; q++) {
+        const u64* xq = x + q * g.h * g.w;
+        u64* oq = out + q * s.plane;
+        if (sum) {
+            for (int64_t y = 0; y < g.oh; y++) {
+                zero_strided(oq + y * row_step, 0, g.ow, s.spatial);
+            }
+        }
         for (int64_t i = 0; i < g.kh; i++) {
             for (int64_t j = 0; j < g.kw; j++) {
                 const ColumnRange r = valid_columns(g, j);
-                u64* dst = col + ((c * g.kh + i) * g.kw + j) * spatial;
-                for (int64_t y = 0; y < g.oh; y++, dst += g.ow) {
+                u64* dst = oq + (i * g.kw + j) * s.position;
+                for (int64_t y = 0; y < g.oh; y++, dst += row_step) {
                     const int64_t iy = y * g.sh + i - g.ph;
                     if (iy < 0 || iy >= g.h || r.lo == r.hi) {
-                        zero_elements(dst, g.ow);
+                        if (!sum) {
+                            zero_strided(dst, 0, g.ow, s.spatial);
+                        }
                         continue;
                     }
-                    const u64* src = x + (c * g.h + iy) * g.w + j - g.pw;  // src[xo * sw] is input column ix
-                    zero_elements(dst, r.lo);
-                    if (g.sw == 1) {
+                    const u64* src = xq + iy * g.w + j - g.pw;  // src[xo * sw] is input column ix
+                    if (sum) {
+                        for (int64_t xo = r.lo; xo < r.hi; xo++) {
+                            dst[xo * s.spatial] += src[xo * g.sw];
+                        }
+                        continue;
+                    }
+                    zero_strided(dst, 0, r.lo, s.spatial);
+                    if (g.sw == 1 && s.spatial == 1) {
                         copy_elements(dst + r.lo, src + r.lo, r.hi - r.lo);
                     } else {
                         for (int64_t xo = r.lo; xo < r.hi; xo++) {
-                            dst[xo] = src[xo * g.sw];
+                            dst[xo * s.spatial] = src[xo * g.sw];
                         }
                     }
-                    zero_elements(dst + r.hi, g.ow - r.hi);
+                    zero_strided(dst, r.hi, g.ow, s.spatial);
                 }
             }
         }
     }
 }
 
-// The adjoint of im2col: adds every column entry back onto the input position it was read from.
-void col2im_add(const u64* col, const ConvGeometry& g, u64* x) {
-    const int64_t spatial = g.oh * g.ow;
-    for (int64_t c = 0; c < g.c; c++) {
+// The adjoint of gather_windows: adds every tap's element of `windows` onto the input position it reads; taps in the
+// padding are dropped.
+void scatter_windows_add(const u64* windows, const ConvGeometry& g, const int64_t planes, const WindowStrides& s,
+                         u64* x) {
+    const int64_t row_step = g.ow * s.spatial;
+    for (int64_t q = 0; q < planes; q++) {
+        u64* xq = x + q * g.h * g.w;
+        const u64* wq = windows + q * s.plane;
         for (int64_t i = 0; i < g.kh; i++) {
             for (int64_t j = 0; j < g.kw; j++) {
                 const ColumnRange r = valid_columns(g, j);
-                const u64* src = col + ((c * g.kh + i) * g.kw + j) * spatial;
-                for (int64_t y = 0; y < g.oh; y++, src += g.ow) {
+                const u64* src = wq + (i * g.kw + j) * s.position;
+                for (int64_t y = 0; y < g.oh; y++, src += row_step) {
                     const int64_t iy = y * g.sh + i - g.ph;
                     if (iy < 0 || iy >= g.h) {
                         continue;
                     }
-                    u64* dst = x + (c * g.h + iy) * g.w + j - g.pw;
-                    if (g.sw == 1) {
+                    u64* dst = xq + iy * g.w + j - g.pw;
+                    if (g.sw == 1 && s.spatial == 1) {
                         for (int64_t xo = r.lo; xo < r.hi; xo++) {
                             dst[xo] += src[xo];
                         }
                     } else {
                         for (int64_t xo = r.lo; xo < r.hi; xo++) {
-                            dst[xo * g.sw] += src[xo];
+                            dst[xo * g.sw] += src[xo * s.spatial];
                         }
                     }
                 }
             }
         }
     }
+}
+
+// The taps of a window sum per plane, for the grain: a chunk of planes must be worth kElementGrain taps.
+inline int64_t plane_grain(const ConvGeometry& g) {
+    return imax(1, kElementGrain / imax(1, g.kh * g.kw * g.oh * g.ow));
+}
+
+inline WindowStrides layout_strides(const ConvGeometry& g, const int64_t position_stride, const int64_t window_stride) {
+    return WindowStrides{g.oh * g.ow * window_stride, position_stride, window_stride};
+}
+
+// Backend.windowGather over the n*c planes of the input, chunks of whole planes per thread (their outputs are
+// disjoint in every layout).
+void window_gather(const u64* input, u64* out, const ConvGeometry& g, const int64_t position_stride,
+                   const int64_t window_stride, const int threads) {
+    const WindowStrides s = layout_strides(g, position_stride, window_stride);
+    auto body = [&](const int64_t begin, const int64_t end) {
+        gather_windows(input + begin * g.h * g.w, g, end - begin, s, out + begin * s.plane);
+    };
+    parallel(g.n * g.c, plane_grain(g), threads, body);
+}
+
+// Backend.windowScatterAdd: each chunk of planes clears its own part of the output, then adds into it.
+void window_scatter_add(const u64* windows, u64* out, const ConvGeometry& g, const int64_t position_stride,
+                        const int64_t window_stride, const int threads) {
+    const WindowStrides s = layout_strides(g, position_stride, window_stride);
+    auto body = [&](const int64_t begin, const int64_t end) {
+        u64* x = out + begin * g.h * g.w;
+        std::memset(x, 0, static_cast<size_t>((end - begin) * g.h * g.w) * sizeof(u64));
+        scatter_windows_add(windows + begin * s.plane, g, end - begin, s, x);
+    };
+    parallel(g.n * g.c, plane_grain(g), threads, body);
+}
+
+// ------------------------------------------------------------------------------------------------ convolution
+
+// Convolution as GEMM over unrolled patches (im2col; Chellapilla, Puri and Simard, "High Performance Convolutional
+// Neural Networks for Document Processing", 2006): the columns of one image form a [C*kh*kw, oh*ow] matrix whose
+// row (c, i, j) holds input[c, y*sh + i - ph, x*sw + j - pw] for every output position (y, x), zero outside.
+inline WindowStrides column_strides(const ConvGeometry& g) {
+    return WindowStrides{g.kh * g.kw * g.oh * g.ow, g.oh * g.ow, 1};
+}
+
+void im2col(const u64* x, const ConvGeometry& g, u64* col) {
+    gather_windows(x, g, g.c, column_strides(g), col);
+}
+
+// The adjoint of im2col: adds every column entry back onto the input position it was read from.
+void col2im_add(const u64* col, const ConvGeometry& g, u64* x) {
+    scatter_windows_add(col, g, g.c, column_strides(g), x);
 }
 
 // A 1x1 kernel with stride 1 and no padding reads the image itself as its column matrix.

@@ -49,6 +49,11 @@ void conv2dBackwardInput(int config, const uint64_t* gradOut, const uint64_t* we
                          const int32_t* geometry);
 void conv2dBackwardWeight(int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight,
                           const int32_t* geometry);
+void windowGather(int config, const uint64_t* input, uint64_t* out, const int32_t* geometry, int64_t positionStride,
+                  int64_t windowStride);
+void windowScatterAdd(int config, const uint64_t* windows, uint64_t* out, const int32_t* geometry,
+                      int64_t positionStride, int64_t windowStride);
+
 void aesCtrFill(int config, const uint8_t* key, uint64_t nonce, uint64_t firstBlock, uint64_t* out, int64_t n);
 
 // OpenBLAS's cblas_sgemm, found at run time (the Java side passes its address), in row-major order:

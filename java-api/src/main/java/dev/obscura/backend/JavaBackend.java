@@ -13,8 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Every kernel first runs the shared {@link KernelChecks}, then loops over the off-heap elements through
  * {@link RingTensor#buffer()} (byte index {@code 8 * i}). Java {@code long} arithmetic is exactly arithmetic in
- * Z_2^64, so no kernel needs a modulus. The convolutions share one walk over the taps of a {@link WindowGeometry}
- * ({@code JavaWindowKernels}); AES-CTR is the JDK's ({@code JavaAesCtr}).
+ * Z_2^64, so no kernel needs a modulus. The convolutions and window kernels share one walk over the taps of a
+ * {@link WindowGeometry} ({@code JavaWindowKernels}); AES-CTR is the JDK's ({@code JavaAesCtr}).
  *
  * <p>Stateless and thread-safe; single-threaded per call.
  */
@@ -275,6 +275,20 @@ public final class JavaBackend implements Backend {
     public void conv2dBackwardWeight(final RingTensor input, final RingTensor gradOut, final Conv2dSpec spec,
                                      final RingTensor gradWeight) {
         JavaWindowKernels.conv2dBackwardWeight(input, gradOut, spec, gradWeight);
+    }
+
+    // ---------------------------------------------------------------- windows
+
+    @Override
+    public void windowGather(final RingTensor input, final WindowGeometry window, final WindowLayout layout,
+                             final RingTensor out) {
+        JavaWindowKernels.windowGather(input, window, layout, out);
+    }
+
+    @Override
+    public void windowScatterAdd(final RingTensor windows, final WindowGeometry window, final WindowLayout layout,
+                                 final RingTensor out) {
+        JavaWindowKernels.windowScatterAdd(windows, window, layout, out);
     }
 
     // ---------------------------------------------------------------- reductions

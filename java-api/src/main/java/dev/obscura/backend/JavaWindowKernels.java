@@ -4,9 +4,9 @@ import dev.obscura.ring.RingTensor;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The reference kernels over windows, {@link JavaBackend}'s convolutions: every one is a walk over the taps of one
- * {@link WindowGeometry} ({@link #forEachTap}), so the index arithmetic that places a window on the input is
- * written once.
+ * The reference kernels over windows, {@link JavaBackend}'s convolutions and window gather and scatter: every one
+ * is a walk over the taps of one {@link WindowGeometry} ({@link #forEachTap}), so the index arithmetic that places
+ * a window on the input is written once.
  *
  * <p>Every kernel starts its output from zero and adds into it. Ring addition is associative and commutative, so
  * the order in which the taps arrive does not change a single bit; the contract's overwrite semantics follow.
@@ -126,6 +126,40 @@ final class JavaWindowKernels {
             });
         } finally {
             JavaBackend.keepAlive(input, gradOut, gradWeight);
+        }
+    }
+
+    /** Every tap adds its input element into its slot of {@code out} in {@code layout}. */
+    static void windowGather(final RingTensor input, final WindowGeometry g, final WindowLayout layout,
+                             final RingTensor out) {
+        KernelChecks.windowGather(input, g, layout, out);
+        try {
+            final UnsafeBuffer in = input.buffer();
+            final UnsafeBuffer o = out.buffer();
+            final long ps = layout.positionStride(g);
+            final long ws = layout.windowStride(g);
+            zero(out);
+            forEachTap(g, (plane, window, position, at) ->
+                add(o, (int) (position * ps + window * ws), in.getLong(at << 3)));
+        } finally {
+            JavaBackend.keepAlive(input, out);
+        }
+    }
+
+    /** Every tap adds its slot of {@code windows} in {@code layout} into the input element it reads. */
+    static void windowScatterAdd(final RingTensor windows, final WindowGeometry g, final WindowLayout layout,
+                                 final RingTensor out) {
+        KernelChecks.windowScatterAdd(windows, g, layout, out);
+        try {
+            final UnsafeBuffer src = windows.buffer();
+            final UnsafeBuffer o = out.buffer();
+            final long ps = layout.positionStride(g);
+            final long ws = layout.windowStride(g);
+            zero(out);
+            forEachTap(g, (plane, window, position, at) ->
+                add(o, at, src.getLong((int) (position * ps + window * ws) << 3)));
+        } finally {
+            JavaBackend.keepAlive(windows, out);
         }
     }
 

@@ -307,6 +307,30 @@ public final class KernelChecks {
         return c;
     }
 
+    // ---------------------------------------------------------------- windows
+
+    /**
+     * {@code windowGather}: input {@link WindowGeometry#inputShape()}, out {@link WindowLayout#shape} of the
+     * window in {@code layout}; no overlap.
+     */
+    public static void windowGather(final RingTensor input, final WindowGeometry window, final WindowLayout layout,
+                                    final RingTensor out) {
+        requireWindow("windowGather", window, layout);
+        windows("windowGather", window, layout, "input", input, window.inputShape(), "out", out,
+            layout.shape(window));
+    }
+
+    /**
+     * {@code windowScatterAdd}: windows {@link WindowLayout#shape} of the window in {@code layout}, out
+     * {@link WindowGeometry#inputShape()}; no overlap.
+     */
+    public static void windowScatterAdd(final RingTensor windows, final WindowGeometry window,
+                                        final WindowLayout layout, final RingTensor out) {
+        requireWindow("windowScatterAdd", window, layout);
+        windows("windowScatterAdd", window, layout, "windows", windows, layout.shape(window), "out", out,
+            window.inputShape());
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /**
@@ -423,5 +447,24 @@ public final class KernelChecks {
             disjoint(op, packedName, packed, values);
         }
         return words;
+    }
+
+    /** A window kernel: {@code from} and {@code to} have the given shapes; no overlap. */
+    private static void windows(final String op, final WindowGeometry window, final WindowLayout layout,
+                                final String fromName, final RingTensor from, final int[] fromShape,
+                                final String toName, final RingTensor to, final int[] toShape) {
+        if (!from.hasShape(fromShape) || !to.hasShape(toShape)) {
+            throw new IllegalArgumentException(op + " " + fromName + " must have shape " + Shapes.toString(fromShape)
+                + " and " + toName + " " + Shapes.toString(toShape) + ", " + fromName + "=" + from + ", " + toName
+                + "=" + to + ", layout=" + layout + window.facts());
+        }
+        disjoint(op, fromName, from, to);
+    }
+
+    private static void requireWindow(final String op, final WindowGeometry window, final WindowLayout layout) {
+        if (window == null || layout == null) {
+            throw new IllegalArgumentException(op + " needs a window and a layout, window=" + window + ", layout="
+                + layout);
+        }
     }
 }

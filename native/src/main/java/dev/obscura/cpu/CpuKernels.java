@@ -126,6 +126,14 @@ final class CpuKernels {
                                             @Cast("const uint64_t*") long gradOut,
                                             @Cast("uint64_t*") long gradWeight, @Cast("const int32_t*") int[] geometry);
 
+    /** Position p of window w is element {@code p * positionStride + w * windowStride} of {@code out}. */
+    static native void windowGather(int config, @Cast("const uint64_t*") long input, @Cast("uint64_t*") long out,
+                                    @Cast("const int32_t*") int[] geometry, long positionStride, long windowStride);
+
+    static native void windowScatterAdd(int config, @Cast("const uint64_t*") long windows,
+                                        @Cast("uint64_t*") long out, @Cast("const int32_t*") int[] geometry,
+                                        long positionStride, long windowStride);
+
     @CriticalRegion
     static native void aesCtrFill(int config, @Cast("const uint8_t*") byte[] key, @Cast("uint64_t") long nonce,
                                   @Cast("uint64_t") long firstBlock, @Cast("uint64_t*") long out, long n);

@@ -7,6 +7,7 @@ import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.KernelChecks;
 import dev.obscura.backend.WindowGeometry;
+import dev.obscura.backend.WindowLayout;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
 import java.util.ArrayList;
@@ -374,6 +375,24 @@ public final class NativeCpuBackend implements Backend {
         final KernelChecks.Conv c = KernelChecks.conv2dBackwardWeight(input, gradOut, spec, gradWeight);
         call(input, gradOut, gradWeight, (x, go, gw) -> CpuKernels.conv2dBackwardWeight(config, x, go, gw,
             geometry(c.window(), c.outChannels())));
+    }
+
+    // ---------------------------------------------------------------- windows
+
+    @Override
+    public void windowGather(final RingTensor input, final WindowGeometry window, final WindowLayout layout,
+                             final RingTensor out) {
+        KernelChecks.windowGather(input, window, layout, out);
+        call(input, out, (x, o) -> CpuKernels.windowGather(config, x, o, geometry(window, 0),
+            layout.positionStride(window), layout.windowStride(window)));
+    }
+
+    @Override
+    public void windowScatterAdd(final RingTensor windows, final WindowGeometry window, final WindowLayout layout,
+                                 final RingTensor out) {
+        KernelChecks.windowScatterAdd(windows, window, layout, out);
+        call(windows, out, (w, o) -> CpuKernels.windowScatterAdd(config, w, o, geometry(window, 0),
+            layout.positionStride(window), layout.windowStride(window)));
     }
 
     // ---------------------------------------------------------------- reductions
