@@ -29,16 +29,14 @@ public final class KernelChecks {
     // ---------------------------------------------------------------- derived sizes
 
     /**
-     * How two operands broadcast to the output: the output shape and, for each operand, the strides (in elements)
-     * with which it is read, 0 on broadcast axes. Each call of {@link #broadcast} makes a new plan that its caller
-     * owns, so the arrays are the plan's own, not copies.
+     * How two operands broadcast to the output (a new plan per call of {@link #broadcast}, owned by its caller).
      *
-     * @param sameShape whether {@code a}, {@code b} and {@code out} all have the same element count, so that no
-     *                  element is repeated and element {@code i} of each operand goes with element {@code i} of
-     *                  the output
+     * @param sameShape whether {@code a}, {@code b} and {@code out} have one element count, so that element
+     *                  {@code i} of each operand goes with element {@code i} of the output
      * @param shape     the output shape
-     * @param stridesA  strides with which {@code a} is read, aligned with {@code shape}
-     * @param stridesB  strides with which {@code b} is read, aligned with {@code shape}
+     * @param stridesA  strides (in elements) with which {@code a} is read, aligned with {@code shape}; 0 on axes
+     *                  it is broadcast along
+     * @param stridesB  the same for {@code b}
      */
     public record Broadcast(boolean sameShape, int[] shape, long[] stridesA, long[] stridesB) {
         /** The rank of the output. */
@@ -50,22 +48,12 @@ public final class KernelChecks {
         public long numel() {
             return Shapes.numel(shape);
         }
-
-        @Override
-        public String toString() {
-            return "Broadcast[shape=" + Shapes.toString(shape) + ", sameShape=" + sameShape + "]";
-        }
     }
 
     /**
-     * Sizes of a (batched) matrix product: {@code op(a)} is {@code [m, k]}, {@code op(b)} is {@code [k, n]}, per
-     * batch.
-     *
-     * @param batch   number of products (1 when {@code a} has rank 2)
-     * @param m       rows of {@code op(a)} and of the output
-     * @param k       inner dimension
-     * @param n       columns of {@code op(b)} and of the output
-     * @param sharedB whether one rank-2 {@code b} serves every batch (true also for an unbatched product)
+     * Sizes of a (batched) matrix product: {@code batch} products (1 when {@code a} has rank 2) of
+     * {@code op(a) [m, k]} and {@code op(b) [k, n]}; {@code sharedB} when one rank-2 {@code b} serves every batch
+     * (also for an unbatched product).
      */
     public record Matmul(int batch, int m, int k, int n, boolean sharedB) {
         /** Elements of one {@code a} matrix. */
@@ -287,10 +275,10 @@ public final class KernelChecks {
      */
     public static Conv conv2dBackwardInput(final RingTensor gradOut, final RingTensor weight, final Conv2dSpec spec,
                                            final RingTensor gradInput) {
-        final String op = "conv2dBackwardInput";
-        final Conv c = conv(op, gradInput.shape(), weight.shape(), spec, "gradOut", gradOut.shape());
-        disjoint(op, "gradOut", gradOut, gradInput);
-        disjoint(op, "weight", weight, gradInput);
+        final Conv c = conv("conv2dBackwardInput", gradInput.shape(), weight.shape(), spec, "gradOut",
+            gradOut.shape());
+        disjoint("conv2dBackwardInput", "gradOut", gradOut, gradInput);
+        disjoint("conv2dBackwardInput", "weight", weight, gradInput);
         return c;
     }
 
@@ -300,10 +288,10 @@ public final class KernelChecks {
      */
     public static Conv conv2dBackwardWeight(final RingTensor input, final RingTensor gradOut, final Conv2dSpec spec,
                                             final RingTensor gradWeight) {
-        final String op = "conv2dBackwardWeight";
-        final Conv c = conv(op, input.shape(), gradWeight.shape(), spec, "gradOut", gradOut.shape());
-        disjoint(op, "input", input, gradWeight);
-        disjoint(op, "gradOut", gradOut, gradWeight);
+        final Conv c = conv("conv2dBackwardWeight", input.shape(), gradWeight.shape(), spec, "gradOut",
+            gradOut.shape());
+        disjoint("conv2dBackwardWeight", "input", input, gradWeight);
+        disjoint("conv2dBackwardWeight", "gradOut", gradOut, gradWeight);
         return c;
     }
 
@@ -315,9 +303,7 @@ public final class KernelChecks {
      */
     public static void windowGather(final RingTensor input, final WindowGeometry window, final WindowLayout layout,
                                     final RingTensor out) {
-        requireWindow("windowGather", window, layout);
-        windows("windowGather", window, layout, "input", input, window.inputShape(), "out", out,
-            layout.shape(window));
+        windows("windowGather", window, layout, true, "input", input, out);
     }
 
     /**
@@ -326,9 +312,7 @@ public final class KernelChecks {
      */
     public static void windowScatterAdd(final RingTensor windows, final WindowGeometry window,
                                         final WindowLayout layout, final RingTensor out) {
-        requireWindow("windowScatterAdd", window, layout);
-        windows("windowScatterAdd", window, layout, "windows", windows, layout.shape(window), "out", out,
-            window.inputShape());
+        windows("windowScatterAdd", window, layout, false, "windows", windows, out);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -425,9 +409,8 @@ public final class KernelChecks {
     }
 
     /**
-     * A bit kernel between {@code n} values and their bits packed 64 to a word: {@code packed} has
-     * {@code ceil(n / 64)} elements, or the shape {@code [64, ceil(n / 64)]} of bit planes, and does not overlap
-     * the values. Returns the words (per plane).
+     * Values and their bits, 64 to a word: {@code packed} has {@code ceil(n / 64)} words, or is the bit planes
+     * {@code [64, ceil(n / 64)]}, and does not overlap the values. Returns the words (per plane).
      */
     private static long packed(final String op, final String valuesName, final RingTensor values,
                                final String packedName, final RingTensor packed, final boolean planes,
@@ -449,22 +432,21 @@ public final class KernelChecks {
         return words;
     }
 
-    /** A window kernel: {@code from} and {@code to} have the given shapes; no overlap. */
+    /** A window kernel from the input to the windows in {@code layout} ({@code gather}) or back; no overlap. */
     private static void windows(final String op, final WindowGeometry window, final WindowLayout layout,
-                                final String fromName, final RingTensor from, final int[] fromShape,
-                                final String toName, final RingTensor to, final int[] toShape) {
-        if (!from.hasShape(fromShape) || !to.hasShape(toShape)) {
-            throw new IllegalArgumentException(op + " " + fromName + " must have shape " + Shapes.toString(fromShape)
-                + " and " + toName + " " + Shapes.toString(toShape) + ", " + fromName + "=" + from + ", " + toName
-                + "=" + to + ", layout=" + layout + window.facts());
-        }
-        disjoint(op, fromName, from, to);
-    }
-
-    private static void requireWindow(final String op, final WindowGeometry window, final WindowLayout layout) {
+                                final boolean gather, final String fromName, final RingTensor from,
+                                final RingTensor out) {
         if (window == null || layout == null) {
             throw new IllegalArgumentException(op + " needs a window and a layout, window=" + window + ", layout="
                 + layout);
         }
+        final int[] fromShape = gather ? window.inputShape() : layout.shape(window);
+        final int[] outShape = gather ? layout.shape(window) : window.inputShape();
+        if (!from.hasShape(fromShape) || !out.hasShape(outShape)) {
+            throw new IllegalArgumentException(op + " " + fromName + " must have shape " + Shapes.toString(fromShape)
+                + " and out " + Shapes.toString(outShape) + ", " + fromName + "=" + from + ", out=" + out
+                + ", layout=" + layout + window.facts());
+        }
+        disjoint(op, fromName, from, out);
     }
 }
