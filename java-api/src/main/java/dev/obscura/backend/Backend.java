@@ -16,6 +16,10 @@ import dev.obscura.ring.RingTensor;
  * the same calls with the same messages: shift amounts, bit indices and {@code fracBits} lie in {@code [0, 64)}; an
  * input that overlaps {@code out} must be exactly {@code out} (where in-place is allowed) or is rejected.
  *
+ * <p>The window kernels, the convolutions and the pooling kernels {@link #windowGather} and
+ * {@link #windowScatterAdd}, place their windows by one {@link WindowGeometry}; the convolutions build theirs from
+ * the input, the weight and a {@link Conv2dSpec}.
+ *
  * <p>Implementations are stateless apart from fixed configuration and are safe to call from many threads at once
  * on disjoint outputs.
  */
