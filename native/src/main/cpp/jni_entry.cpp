@@ -27,9 +27,8 @@ int threads(const int config) {
     return t < 1 ? 1 : t;
 }
 
-ConvGeometry geometry(const int n, const int c, const int h, const int w, const int o, const int kh, const int kw,
-                      const int sh, const int sw, const int ph, const int pw, const int oh, const int ow) {
-    return ConvGeometry{n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow};
+ConvGeometry conv_geometry(const int32_t* g) {
+    return ConvGeometry{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12]};
 }
 
 }  // namespace
@@ -147,25 +146,28 @@ void matmul(const int config, const uint64_t* a, const uint64_t* b, uint64_t* ou
     table(config).matmul(p, threads(config));
 }
 
-void conv2d(const int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, const int n, const int c,
-            const int h, const int w, const int o, const int kh, const int kw, const int sh, const int sw,
-            const int ph, const int pw, const int oh, const int ow) {
-    const ConvGeometry g = geometry(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow);
-    table(config).conv2d(input, weight, out, g, threads(config));
+void conv2d(const int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, const int32_t* g) {
+    table(config).conv2d(input, weight, out, conv_geometry(g), threads(config));
 }
 
 void conv2dBackwardInput(const int config, const uint64_t* gradOut, const uint64_t* weight, uint64_t* gradInput,
-                         const int n, const int c, const int h, const int w, const int o, const int kh, const int kw,
-                         const int sh, const int sw, const int ph, const int pw, const int oh, const int ow) {
-    const ConvGeometry g = geometry(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow);
-    table(config).conv2d_backward_input(gradOut, weight, gradInput, g, threads(config));
+                         const int32_t* g) {
+    table(config).conv2d_backward_input(gradOut, weight, gradInput, conv_geometry(g), threads(config));
 }
 
 void conv2dBackwardWeight(const int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight,
-                          const int n, const int c, const int h, const int w, const int o, const int kh, const int kw,
-                          const int sh, const int sw, const int ph, const int pw, const int oh, const int ow) {
-    const ConvGeometry g = geometry(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow);
-    table(config).conv2d_backward_weight(input, gradOut, gradWeight, g, threads(config));
+                          const int32_t* g) {
+    table(config).conv2d_backward_weight(input, gradOut, gradWeight, conv_geometry(g), threads(config));
+}
+
+void windowGather(const int config, const uint64_t* input, uint64_t* out, const int32_t* g,
+                  const int64_t positionStride, const int64_t windowStride) {
+    table(config).window_gather(input, out, conv_geometry(g), positionStride, windowStride, threads(config));
+}
+
+void windowScatterAdd(const int config, const uint64_t* windows, uint64_t* out, const int32_t* g,
+                      const int64_t positionStride, const int64_t windowStride) {
+    table(config).window_scatter_add(windows, out, conv_geometry(g), positionStride, windowStride, threads(config));
 }
 
 void aesCtrFill(const int config, const uint8_t* key, const uint64_t nonce, const uint64_t firstBlock, uint64_t* out,

@@ -38,7 +38,8 @@ struct MatmulProblem {
     u64* c;
 };
 
-// Geometry of a 2-D convolution: input [n, c, h, w], weight [o, c, kh, kw], output [n, o, oh, ow].
+// Geometry of a 2-D convolution: input [n, c, h, w], weight [o, c, kh, kw], output [n, o, oh, ow]. The window kernels
+// use it for the windows of a pooling (dev.obscura.backend.WindowGeometry), with o = 0.
 struct ConvGeometry {
     int64_t n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow;
 };
@@ -72,6 +73,12 @@ struct KernelTable {
                                   int threads);
     void (*conv2d_backward_weight)(const u64* input, const u64* grad_out, u64* grad_weight, const ConvGeometry& g,
                                    int threads);
+    // Backend.windowGather and Backend.windowScatterAdd: position p of window w is element
+    // p * position_stride + w * window_stride of the windows' buffer (WindowLayout); input/out is [n, c, h, w].
+    void (*window_gather)(const u64* input, u64* out, const ConvGeometry& g, int64_t position_stride,
+                          int64_t window_stride, int threads);
+    void (*window_scatter_add)(const u64* windows, u64* out, const ConvGeometry& g, int64_t position_stride,
+                               int64_t window_stride, int threads);
 };
 
 // Instruction-set levels, matching SimdLevel.java.

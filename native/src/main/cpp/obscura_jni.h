@@ -43,12 +43,16 @@ void sum(int config, const uint64_t* a, uint64_t* out, int64_t outer, int64_t le
 void matmul(int config, const uint64_t* a, const uint64_t* b, uint64_t* out, int64_t batch, int64_t m, int64_t n,
             int64_t k, bool transposeA, bool transposeB, bool shareB);
 
-void conv2d(int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, int n, int c, int h, int w,
-            int o, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
-void conv2dBackwardInput(int config, const uint64_t* gradOut, const uint64_t* weight, uint64_t* gradInput, int n,
-                         int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
-void conv2dBackwardWeight(int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight, int n,
-                          int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
+// `geometry` holds a ConvGeometry (kernels.h) as 13 ints: n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow.
+void conv2d(int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, const int32_t* geometry);
+void conv2dBackwardInput(int config, const uint64_t* gradOut, const uint64_t* weight, uint64_t* gradInput,
+                         const int32_t* geometry);
+void conv2dBackwardWeight(int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight,
+                          const int32_t* geometry);
+void windowGather(int config, const uint64_t* input, uint64_t* out, const int32_t* geometry, int64_t positionStride,
+                  int64_t windowStride);
+void windowScatterAdd(int config, const uint64_t* windows, uint64_t* out, const int32_t* geometry,
+                      int64_t positionStride, int64_t windowStride);
 
 void aesCtrFill(int config, const uint8_t* key, uint64_t nonce, uint64_t firstBlock, uint64_t* out, int64_t n);
 

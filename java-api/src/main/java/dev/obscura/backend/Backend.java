@@ -16,6 +16,10 @@ import dev.obscura.ring.RingTensor;
  * the same calls with the same messages: shift amounts, bit indices and {@code fracBits} lie in {@code [0, 64)}; an
  * input that overlaps {@code out} must be exactly {@code out} (where in-place is allowed) or is rejected.
  *
+ * <p>The window kernels, the convolutions and the pooling kernels {@link #windowGather} and
+ * {@link #windowScatterAdd}, place their windows by one {@link WindowGeometry}; the convolutions build theirs from
+ * the input, the weight and a {@link Conv2dSpec}.
+ *
  * <p>Implementations are stateless apart from fixed configuration and are safe to call from many threads at once
  * on disjoint outputs.
  */
@@ -199,6 +203,37 @@ public interface Backend {
      * Must not alias.
      */
     void conv2dBackwardWeight(RingTensor input, RingTensor gradOut, Conv2dSpec spec, RingTensor gradWeight);
+
+    // ---------------------------------------------------------------- windows (pooling)
+
+    /**
+     * Window gather, the im2col of pooling: the input element under every position of every window of
+     * {@code window}, laid out in {@code layout}. Each tap, position {@code p} of window {@code w} (numbered as in
+     * {@link WindowGeometry}), reads {@code input[n, c, y*sH + i - pH, x*sW + j - pW]}, or 0 in the padding, and
+     * goes to element {@code p * ps + w * ws} of {@code out}, where {@code ps = layout.positionStride(window)} and
+     * {@code ws = layout.windowStride(window)}; each element of {@code out} is the sum of the taps that go to it:
+     * exactly one in {@link WindowLayout#POSITION_ROWS} and {@link WindowLayout#WINDOW_ROWS}, all of a window's
+     * in {@link WindowLayout#WINDOW_SUM} (the window sums of an average-pool).
+     *
+     * <p>{@code input} has shape {@link WindowGeometry#inputShape()} and {@code out} the shape
+     * {@link WindowLayout#shape} gives; {@code out} is overwritten and must not alias {@code input}.
+     */
+    void windowGather(RingTensor input, WindowGeometry window, WindowLayout layout, RingTensor out);
+
+    /**
+     * Window scatter-add, the adjoint of {@link #windowGather} (col2im): every tap adds element
+     * {@code p * ps + w * ws} of {@code windows} into the input position it reads, so
+     * {@code out[n, c, h, w]} is the sum over every (window, position) that covers {@code (n, c, h, w)}:
+     * overlapping windows add, taps in the padding are dropped, and positions that no window covers get 0. In
+     * {@link WindowLayout#WINDOW_SUM} a window's one value is added at each of its positions (the backward pass of
+     * an average-pool; with {@code 1 x k} windows at stride {@code k} along a row, a repeat of each value
+     * {@code k} times).
+     *
+     * <p>{@code windows} has the shape {@link WindowLayout#shape} gives and {@code out} the shape
+     * {@link WindowGeometry#inputShape()}; {@code out} is overwritten (not accumulated into) and must not alias
+     * {@code windows}.
+     */
+    void windowScatterAdd(RingTensor windows, WindowGeometry window, WindowLayout layout, RingTensor out);
 
     // ---------------------------------------------------------------- reductions
 

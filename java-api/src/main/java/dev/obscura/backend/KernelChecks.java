@@ -29,72 +29,31 @@ public final class KernelChecks {
     // ---------------------------------------------------------------- derived sizes
 
     /**
-     * How two operands broadcast to the output: the output shape and, for each operand, the strides (in elements)
-     * with which it is read, 0 on broadcast axes.
+     * How two operands broadcast to the output (a new plan per call of {@link #broadcast}, owned by its caller).
+     *
+     * @param sameShape whether {@code a}, {@code b} and {@code out} have one element count, so that element
+     *                  {@code i} of each operand goes with element {@code i} of the output
+     * @param shape     the output shape
+     * @param stridesA  strides (in elements) with which {@code a} is read, aligned with {@code shape}; 0 on axes
+     *                  it is broadcast along
+     * @param stridesB  the same for {@code b}
      */
-    public static final class Broadcast {
-        private final boolean sameShape;
-        private final int[] shape;
-        private final long[] stridesA;
-        private final long[] stridesB;
-        private final long numel;
-
-        Broadcast(final boolean sameShape, final int[] shape, final long[] stridesA, final long[] stridesB) {
-            this.sameShape = sameShape;
-            this.shape = shape;
-            this.stridesA = stridesA;
-            this.stridesB = stridesB;
-            this.numel = Shapes.numel(shape);
-        }
-
-        /**
-         * Whether {@code a}, {@code b} and {@code out} all have the same element count, so that no element is
-         * repeated and element {@code i} of each operand goes with element {@code i} of the output.
-         */
-        public boolean sameShape() {
-            return sameShape;
-        }
-
-        /** The output shape (a copy). */
-        public int[] shape() {
-            return shape.clone();
-        }
-
+    public record Broadcast(boolean sameShape, int[] shape, long[] stridesA, long[] stridesB) {
         /** The rank of the output. */
         public int rank() {
             return shape.length;
         }
 
-        /** Strides with which {@code a} is read, aligned with {@link #shape()} (a copy). */
-        public long[] stridesA() {
-            return stridesA.clone();
-        }
-
-        /** Strides with which {@code b} is read, aligned with {@link #shape()} (a copy). */
-        public long[] stridesB() {
-            return stridesB.clone();
-        }
-
         /** Number of output elements. */
         public long numel() {
-            return numel;
-        }
-
-        @Override
-        public String toString() {
-            return "Broadcast[shape=" + Shapes.toString(shape) + ", sameShape=" + sameShape + "]";
+            return Shapes.numel(shape);
         }
     }
 
     /**
-     * Sizes of a (batched) matrix product: {@code op(a)} is {@code [m, k]}, {@code op(b)} is {@code [k, n]}, per
-     * batch.
-     *
-     * @param batch   number of products (1 when {@code a} has rank 2)
-     * @param m       rows of {@code op(a)} and of the output
-     * @param k       inner dimension
-     * @param n       columns of {@code op(b)} and of the output
-     * @param sharedB whether one rank-2 {@code b} serves every batch (true also for an unbatched product)
+     * Sizes of a (batched) matrix product: {@code batch} products (1 when {@code a} has rank 2) of
+     * {@code op(a) [m, k]} and {@code op(b) [k, n]}; {@code sharedB} when one rank-2 {@code b} serves every batch
+     * (also for an unbatched product).
      */
     public record Matmul(int batch, int m, int k, int n, boolean sharedB) {
         /** Elements of one {@code a} matrix. */
@@ -114,11 +73,13 @@ public final class KernelChecks {
     }
 
     /**
-     * Geometry of a 2-D convolution: input {@code [batch, inChannels, inH, inW]}, weight
-     * {@code [outChannels, inChannels, kernelH, kernelW]}, output {@code [batch, outChannels, outH, outW]}.
+     * A 2-D convolution: the windows of its input and its number of filters. The weight is
+     * {@code [outChannels, window.channels(), window.kernelH(), window.kernelW()]}.
+     *
+     * @param window      the input {@code [N, C, H, W]}, the kernel, strides and padding
+     * @param outChannels the filters {@code O}
      */
-    public record Conv(int batch, int inChannels, int inH, int inW, int outChannels, int kernelH, int kernelW,
-                       int outH, int outW, int strideH, int strideW, int padH, int padW) {
+    public record Conv(WindowGeometry window, int outChannels) {
     }
 
     /**
@@ -220,46 +181,22 @@ public final class KernelChecks {
 
     /** {@code packBits}: {@code out} has {@code ceil(n / 64)} elements and does not overlap {@code a}. */
     public static long packBits(final RingTensor a, final RingTensor out) {
-        final long words = words(a.numel());
-        if (out.numel() != words) {
-            throw new IllegalArgumentException("packBits out must have ceil(n / 64) elements, a=" + a
-                + ", out=" + out + ", n=" + a.numel() + ", expected=" + words);
-        }
-        disjoint("packBits", "a", a, out);
-        return words;
+        return packed("packBits", "a", a, "out", out, false, true);
     }
 
     /** {@code unpackBits}: {@code packed} has {@code ceil(out.numel() / 64)} elements and does not overlap. */
     public static long unpackBits(final RingTensor packed, final RingTensor out) {
-        final long words = words(out.numel());
-        if (packed.numel() != words) {
-            throw new IllegalArgumentException("unpackBits packed must have ceil(n / 64) elements, packed=" + packed
-                + ", out=" + out + ", n=" + out.numel() + ", expected=" + words);
-        }
-        disjoint("unpackBits", "packed", packed, out);
-        return words;
+        return packed("unpackBits", "out", out, "packed", packed, false, false);
     }
 
     /** {@code toBitPlanes}: {@code out} is {@code [64, ceil(n / 64)]}; returns the words per plane. */
     public static long toBitPlanes(final RingTensor a, final RingTensor out) {
-        final long words = words(a.numel());
-        if (out.rank() != 2 || out.dim(0) != RING_BITS || out.dim(1) != words) {
-            throw new IllegalArgumentException("toBitPlanes out must have shape [64, ceil(n / 64)], a=" + a
-                + ", out=" + out + ", n=" + a.numel() + ", expected=[64, " + words + "]");
-        }
-        disjoint("toBitPlanes", "a", a, out);
-        return words;
+        return packed("toBitPlanes", "a", a, "out", out, true, true);
     }
 
     /** {@code fromBitPlanes}: {@code planes} is {@code [64, ceil(n / 64)]}; returns the words per plane. */
     public static long fromBitPlanes(final RingTensor planes, final RingTensor out) {
-        final long words = words(out.numel());
-        if (planes.rank() != 2 || planes.dim(0) != RING_BITS || planes.dim(1) != words) {
-            throw new IllegalArgumentException("fromBitPlanes planes must have shape [64, ceil(n / 64)], planes="
-                + planes + ", out=" + out + ", n=" + out.numel() + ", expected=[64, " + words + "]");
-        }
-        disjoint("fromBitPlanes", "planes", planes, out);
-        return words;
+        return packed("fromBitPlanes", "out", out, "planes", planes, true, false);
     }
 
     // ---------------------------------------------------------------- fixed point
@@ -326,17 +263,10 @@ public final class KernelChecks {
     /** {@code conv2d}: input {@code [N, C, H, W]}, weight {@code [O, C, kH, kW]}, out {@code [N, O, outH, outW]}. */
     public static Conv conv2d(final RingTensor input, final RingTensor weight, final Conv2dSpec spec,
                               final RingTensor out) {
-        final String op = "conv2d";
-        final Conv g = geometry(op, input.shape(), weight.shape(), spec,
-            ", input=" + input + ", weight=" + weight + ", out=" + out + ", spec=" + spec);
-        if (!out.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
-            throw new IllegalArgumentException(op + " out must have shape "
-                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + ", input=" + input
-                + ", weight=" + weight + ", out=" + out + ", spec=" + spec);
-        }
-        disjoint(op, "input", input, out);
-        disjoint(op, "weight", weight, out);
-        return g;
+        final Conv c = conv("conv2d", input.shape(), weight.shape(), spec, "out", out.shape());
+        disjoint("conv2d", "input", input, out);
+        disjoint("conv2d", "weight", weight, out);
+        return c;
     }
 
     /**
@@ -345,17 +275,11 @@ public final class KernelChecks {
      */
     public static Conv conv2dBackwardInput(final RingTensor gradOut, final RingTensor weight, final Conv2dSpec spec,
                                            final RingTensor gradInput) {
-        final String op = "conv2dBackwardInput";
-        final String facts = ", gradOut=" + gradOut + ", weight=" + weight + ", gradInput=" + gradInput
-            + ", spec=" + spec;
-        final Conv g = geometry(op, gradInput.shape(), weight.shape(), spec, facts);
-        if (!gradOut.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
-            throw new IllegalArgumentException(op + " gradOut must have shape "
-                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + facts);
-        }
-        disjoint(op, "gradOut", gradOut, gradInput);
-        disjoint(op, "weight", weight, gradInput);
-        return g;
+        final Conv c = conv("conv2dBackwardInput", gradInput.shape(), weight.shape(), spec, "gradOut",
+            gradOut.shape());
+        disjoint("conv2dBackwardInput", "gradOut", gradOut, gradInput);
+        disjoint("conv2dBackwardInput", "weight", weight, gradInput);
+        return c;
     }
 
     /**
@@ -364,17 +288,31 @@ public final class KernelChecks {
      */
     public static Conv conv2dBackwardWeight(final RingTensor input, final RingTensor gradOut, final Conv2dSpec spec,
                                             final RingTensor gradWeight) {
-        final String op = "conv2dBackwardWeight";
-        final String facts = ", input=" + input + ", gradOut=" + gradOut + ", gradWeight=" + gradWeight
-            + ", spec=" + spec;
-        final Conv g = geometry(op, input.shape(), gradWeight.shape(), spec, facts);
-        if (!gradOut.hasShape(g.batch(), g.outChannels(), g.outH(), g.outW())) {
-            throw new IllegalArgumentException(op + " gradOut must have shape "
-                + Shapes.toString(g.batch(), g.outChannels(), g.outH(), g.outW()) + facts);
-        }
-        disjoint(op, "input", input, gradWeight);
-        disjoint(op, "gradOut", gradOut, gradWeight);
-        return g;
+        final Conv c = conv("conv2dBackwardWeight", input.shape(), gradWeight.shape(), spec, "gradOut",
+            gradOut.shape());
+        disjoint("conv2dBackwardWeight", "input", input, gradWeight);
+        disjoint("conv2dBackwardWeight", "gradOut", gradOut, gradWeight);
+        return c;
+    }
+
+    // ---------------------------------------------------------------- windows
+
+    /**
+     * {@code windowGather}: input {@link WindowGeometry#inputShape()}, out {@link WindowLayout#shape} of the
+     * window in {@code layout}; no overlap.
+     */
+    public static void windowGather(final RingTensor input, final WindowGeometry window, final WindowLayout layout,
+                                    final RingTensor out) {
+        windows("windowGather", window, layout, true, "input", input, out);
+    }
+
+    /**
+     * {@code windowScatterAdd}: windows {@link WindowLayout#shape} of the window in {@code layout}, out
+     * {@link WindowGeometry#inputShape()}; no overlap.
+     */
+    public static void windowScatterAdd(final RingTensor windows, final WindowGeometry window,
+                                        final WindowLayout layout, final RingTensor out) {
+        windows("windowScatterAdd", window, layout, false, "windows", windows, out);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -463,33 +401,52 @@ public final class KernelChecks {
         return xs < ye && ys < xe;
     }
 
-    private static Conv geometry(final String op, final int[] input, final int[] weight, final Conv2dSpec spec,
-                                 final String facts) {
-        if (spec == null) {
-            throw new IllegalArgumentException(op + " spec must not be null" + facts);
+    private static Conv conv(final String op, final int[] input, final int[] weight, final Conv2dSpec spec,
+                             final String outName, final int[] out) {
+        final WindowGeometry window = WindowGeometry.convolution(op, input, weight, spec);
+        window.requireOutputShape(op, outName, out, weight[0]);
+        return new Conv(window, weight[0]);
+    }
+
+    /**
+     * Values and their bits, 64 to a word: {@code packed} has {@code ceil(n / 64)} words, or is the bit planes
+     * {@code [64, ceil(n / 64)]}, and does not overlap the values. Returns the words (per plane).
+     */
+    private static long packed(final String op, final String valuesName, final RingTensor values,
+                               final String packedName, final RingTensor packed, final boolean planes,
+                               final boolean valuesIn) {
+        final long words = words(values.numel());
+        final boolean ok = planes ? packed.rank() == 2 && packed.dim(0) == RING_BITS && packed.dim(1) == words
+            : packed.numel() == words;
+        if (!ok) {
+            throw new IllegalArgumentException(op + " " + packedName + " must have "
+                + (planes ? "shape [64, ceil(n / 64)]" : "ceil(n / 64) elements") + ", " + valuesName + "=" + values
+                + ", " + packedName + "=" + packed + ", n=" + values.numel() + ", expected="
+                + (planes ? "[64, " + words + "]" : Long.toString(words)));
         }
-        if (input.length != 4 || weight.length != 4) {
-            throw new IllegalArgumentException(op + " input and weight must have rank 4" + facts);
+        if (valuesIn) {
+            disjoint(op, valuesName, values, packed);
+        } else {
+            disjoint(op, packedName, packed, values);
         }
-        if (input[1] != weight[1]) {
-            throw new IllegalArgumentException(op + " input and weight channels must match, inputChannels="
-                + input[1] + ", weightChannels=" + weight[1] + facts);
+        return words;
+    }
+
+    /** A window kernel from the input to the windows in {@code layout} ({@code gather}) or back; no overlap. */
+    private static void windows(final String op, final WindowGeometry window, final WindowLayout layout,
+                                final boolean gather, final String fromName, final RingTensor from,
+                                final RingTensor out) {
+        if (window == null || layout == null) {
+            throw new IllegalArgumentException(op + " needs a window and a layout, window=" + window + ", layout="
+                + layout);
         }
-        if (weight[2] < 1 || weight[3] < 1) {
-            throw new IllegalArgumentException(op + " kernel must be at least 1x1, kernelH=" + weight[2]
-                + ", kernelW=" + weight[3] + facts);
+        final int[] fromShape = gather ? window.inputShape() : layout.shape(window);
+        final int[] outShape = gather ? layout.shape(window) : window.inputShape();
+        if (!from.hasShape(fromShape) || !out.hasShape(outShape)) {
+            throw new IllegalArgumentException(op + " " + fromName + " must have shape " + Shapes.toString(fromShape)
+                + " and out " + Shapes.toString(outShape) + ", " + fromName + "=" + from + ", out=" + out
+                + ", layout=" + layout + window.facts());
         }
-        // In long: a huge padding must be an error, not an int overflow.
-        final long spanH = (long) input[2] + 2L * spec.padH() - weight[2];
-        final long spanW = (long) input[3] + 2L * spec.padW() - weight[3];
-        if (spanH < 0 || spanW < 0) {
-            throw new IllegalArgumentException(op + " kernel must fit in the padded input" + facts);
-        }
-        if (spanH > Integer.MAX_VALUE || spanW > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + " padded input too large" + facts);
-        }
-        return new Conv(input[0], input[1], input[2], input[3], weight[0], weight[2], weight[3],
-            spec.outH(input[2], weight[2]), spec.outW(input[3], weight[3]),
-            spec.strideH(), spec.strideW(), spec.padH(), spec.padW());
+        disjoint(op, fromName, from, out);
     }
 }

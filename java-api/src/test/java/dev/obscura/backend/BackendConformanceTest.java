@@ -500,6 +500,69 @@ public abstract class BackendConformanceTest {
         convolutions(1, 16, 12, 12, 3, 5, 5, Conv2dSpec.of(1, 0));
     }
 
+    // ---------------------------------------------------------------- windows
+
+    @Test
+    public void shouldMatchReferenceOnWindowGatherAndScatterInEveryLayout() {
+        final int[][] cases = {
+            // N, C, H, W, kH, kW, sH, sW, pH, pW
+            {1, 1, 1, 1, 1, 1, 1, 1, 0, 0},
+            {2, 3, 7, 9, 2, 2, 2, 2, 0, 0},      // pooling that leaves the last row and column out
+            {1, 2, 6, 5, 3, 3, 1, 1, 0, 0},      // overlapping windows
+            {2, 2, 7, 8, 3, 2, 1, 2, 0, 0},      // overlapping rows, adjacent columns
+            {3, 1, 7, 8, 2, 3, 3, 4, 0, 0},      // strides above the kernel skip elements
+            {2, 2, 5, 4, 3, 2, 2, 1, 1, 2},      // padding
+            {1, 3, 3, 3, 5, 5, 1, 1, 2, 2},      // a kernel larger than the input, inside the padding
+            {2, 3, 9, 9, 9, 9, 1, 1, 0, 0},      // one window per plane
+            {1, 2, 5, 7, 1, 1, 1, 1, 0, 0},      // 1x1
+            {1, 1, 1, 4 * 33, 1, 4, 1, 4, 0, 0}, // windows tiling a row: a repeat of each value 4 times
+            {3, 16, 24, 24, 2, 2, 2, 2, 0, 0},   // the first pooling of MnistCnn
+            {1, 1, 0, 3, 1, 1, 1, 1, 1, 0},      // no input rows: every tap is padding
+            {0, 3, 4, 4, 2, 2, 2, 2, 0, 0},      // empty batch
+            {2, 0, 4, 4, 2, 2, 2, 2, 0, 0},      // no channels
+        };
+        for (final int[] c : cases) {
+            final WindowGeometry g = WindowGeometry.of("test", new int[] {c[0], c[1], c[2], c[3]}, c[4], c[5], c[6],
+                c[7], c[8], c[9]);
+            final RingTensor input = input(g.inputShape());
+            for (final WindowLayout layout : WindowLayout.values()) {
+                final String what = layout + " " + g;
+                final RingTensor windows = input(layout.shape(g));
+                compare("windowGather " + what, layout.shape(g), (k, out) -> k.windowGather(input, g, layout, out),
+                    input);
+                compare("windowScatterAdd " + what, g.inputShape(),
+                    (k, out) -> k.windowScatterAdd(windows, g, layout, out), windows);
+            }
+        }
+    }
+
+    @Test
+    public void shouldRejectWhatTheReferenceRejectsInWindowKernels() {
+        final WindowGeometry g = WindowGeometry.pooling("test", new int[] {1, 2, 4, 4}, 2, 2, 2, 2);
+        final RingTensor in = input(1, 2, 4, 4);
+        final RingTensor rows = input(4, 8);
+        final WindowLayout p = WindowLayout.POSITION_ROWS;
+        rejects("windowGather input shape", k -> k.windowGather(input(1, 2, 4, 5), g, p, zeros(4, 8)));
+        rejects("windowGather out shape", k -> k.windowGather(in, g, p, zeros(8, 4)));
+        rejects("windowGather out of another layout", k -> k.windowGather(in, g, WindowLayout.WINDOW_SUM,
+            zeros(4, 8)));
+        rejects("windowGather null layout", k -> k.windowGather(in, g, null, zeros(4, 8)));
+        rejects("windowGather null window", k -> k.windowGather(in, null, p, zeros(4, 8)));
+        rejects("windowGather out aliases input", k -> k.windowGather(in, g, p, in.reshape(4, 8)));
+        rejects("windowScatterAdd windows shape", k -> k.windowScatterAdd(input(1, 2, 2, 2, 4), g, p,
+            zeros(1, 2, 4, 4)));
+        rejects("windowScatterAdd out shape", k -> k.windowScatterAdd(rows, g, p, zeros(2, 1, 4, 4)));
+        rejects("windowScatterAdd out aliases windows",
+            k -> k.windowScatterAdd(rows, g, p, rows.reshape(1, 2, 4, 4)));
+        rejects("windowScatterAdd null layout", k -> k.windowScatterAdd(rows, g, null, zeros(1, 2, 4, 4)));
+        final RingTensor closed = data.track(RingTensor.zeros(1, 2, 4, 4));
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> candidate.windowGather(closed, g, p, zeros(4, 8)),
+            "windowGather of a closed tensor");
+        assertThrows(IllegalStateException.class, () -> candidate.windowScatterAdd(rows, g, p, closed),
+            "windowScatterAdd into a closed tensor");
+    }
+
     // ---------------------------------------------------------------- reductions
 
     @Test

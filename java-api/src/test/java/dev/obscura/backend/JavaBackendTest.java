@@ -306,6 +306,114 @@ class JavaBackendTest {
         }
     }
 
+    // ---------------------------------------------------------------- windows
+
+    @Test
+    void shouldGatherWindowsByHandInEveryLayout() {
+        final RingTensor input = of(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3);
+        final WindowGeometry g = WindowGeometry.pooling("test", input.shape(), 2, 2, 1, 1);
+        final RingTensor rows = data.uniform(4, 4);
+        backend.windowGather(input, g, WindowLayout.POSITION_ROWS, rows);
+        assertArrayEquals(new long[] {1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9}, rows.toArray());
+        final RingTensor windows = data.uniform(1, 1, 2, 2, 4);
+        backend.windowGather(input, g, WindowLayout.WINDOW_ROWS, windows);
+        assertArrayEquals(new long[] {1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9}, windows.toArray());
+        final RingTensor sums = data.uniform(1, 1, 2, 2);
+        backend.windowGather(input, g, WindowLayout.WINDOW_SUM, sums);
+        assertArrayEquals(new long[] {12, 16, 24, 28}, sums.toArray());
+
+        // Padding 1, stride 2: the windows of a 2x2 input each hold one element, at the corner facing the input.
+        final RingTensor small = of(new long[] {1, 2, 3, 4}, 1, 1, 2, 2);
+        final WindowGeometry padded = WindowGeometry.of("test", small.shape(), 2, 2, 2, 2, 1, 1);
+        final RingTensor corners = data.uniform(1, 1, 2, 2, 4);
+        backend.windowGather(small, padded, WindowLayout.WINDOW_ROWS, corners);
+        assertArrayEquals(new long[] {0, 0, 0, 1, 0, 0, 2, 0, 0, 3, 0, 0, 4, 0, 0, 0}, corners.toArray());
+    }
+
+    @Test
+    void shouldScatterAddWindowsByHand() {
+        // Overlapping 2x2 windows at stride 1: each input element receives once per window that covers it.
+        final WindowGeometry g = WindowGeometry.pooling("test", new int[] {1, 1, 3, 3}, 2, 2, 1, 1);
+        final RingTensor counts = data.uniform(1, 1, 3, 3);
+        backend.windowScatterAdd(of(new long[] {1, 1, 1, 1}, 1, 1, 2, 2), g, WindowLayout.WINDOW_SUM, counts);
+        assertArrayEquals(new long[] {1, 2, 1, 2, 4, 2, 1, 2, 1}, counts.toArray());
+        // The routing of a max-pool backward pass: one position per window.
+        final RingTensor routed =
+            of(new long[] {10, 0, 0, 0, 0, 0, 20, 0, 0, 30, 0, 0, 0, 0, 0, 40}, 1, 1, 2, 2, 4);
+        backend.windowScatterAdd(routed, g, WindowLayout.WINDOW_ROWS, counts);
+        assertArrayEquals(new long[] {10, 0, 0, 0, 20 + 30, 0, 0, 0, 40}, counts.toArray());
+
+        // Strides above the kernel leave the skipped elements 0.
+        final WindowGeometry sparse = WindowGeometry.pooling("test", new int[] {1, 1, 3, 5}, 1, 2, 2, 3);
+        final RingTensor out = data.uniform(1, 1, 3, 5);
+        backend.windowScatterAdd(of(new long[] {1, 2, 3, 4}, 1, 1, 2, 2), sparse, WindowLayout.WINDOW_SUM, out);
+        assertArrayEquals(new long[] {1, 1, 0, 2, 2, 0, 0, 0, 0, 0, 3, 3, 0, 4, 4}, out.toArray());
+
+        // 1 x k windows at stride k along a row repeat each value k times.
+        final WindowGeometry row = WindowGeometry.pooling("test", new int[] {1, 1, 1, 6}, 1, 3, 1, 3);
+        final RingTensor repeated = data.uniform(1, 1, 1, 6);
+        backend.windowScatterAdd(of(new long[] {7, -2}, 1, 1, 1, 2), row, WindowLayout.WINDOW_SUM, repeated);
+        assertArrayEquals(new long[] {7, 7, 7, -2, -2, -2}, repeated.toArray());
+    }
+
+    @Test
+    void shouldMatchADirectReadingOfEveryWindowPosition() {
+        final int[][] cases = {
+            {2, 3, 7, 9, 2, 2, 2, 2, 0, 0},
+            {1, 2, 6, 5, 3, 3, 1, 1, 0, 0},
+            {2, 2, 5, 4, 3, 2, 2, 1, 1, 2},
+            {3, 1, 7, 8, 2, 3, 3, 4, 0, 0},
+        };
+        for (final int[] c : cases) {
+            final WindowGeometry g = geometry(c);
+            final RingTensor input = data.random(g.inputShape());
+            final RingTensor windows = data.uniform(g.batch(), g.channels(), g.outH(), g.outW(), g.windowSize());
+            backend.windowGather(input, g, WindowLayout.WINDOW_ROWS, windows);
+            for (int n = 0; n < g.batch(); n++) {
+                for (int ch = 0; ch < g.channels(); ch++) {
+                    for (int y = 0; y < g.outH(); y++) {
+                        for (int x = 0; x < g.outW(); x++) {
+                            for (int i = 0; i < g.kernelH(); i++) {
+                                for (int j = 0; j < g.kernelW(); j++) {
+                                    final int iy = y * g.strideH() + i - g.padH();
+                                    final int ix = x * g.strideW() + j - g.padW();
+                                    final boolean inside = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW();
+                                    assertEquals(inside ? input.at(n, ch, iy, ix) : 0L,
+                                        windows.at(n, ch, y, x, i * g.kernelW() + j), g + " at " + n + "," + ch
+                                            + "," + y + "," + x + "," + i + "," + j);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldScatterAsTheAdjointOfTheGatherInEveryLayout() {
+        final int[][] cases = {
+            {1, 1, 5, 5, 3, 3, 1, 1, 0, 0},
+            {2, 3, 7, 9, 2, 2, 2, 2, 0, 0},
+            {2, 2, 5, 4, 3, 2, 2, 1, 1, 2},
+            {3, 1, 7, 8, 2, 3, 3, 4, 0, 0},
+            {1, 2, 3, 3, 5, 5, 1, 1, 2, 2},
+        };
+        for (final int[] c : cases) {
+            final WindowGeometry g = geometry(c);
+            for (final WindowLayout layout : WindowLayout.values()) {
+                final RingTensor x = data.random(g.inputShape());
+                final RingTensor y = data.random(layout.shape(g));
+                final RingTensor gathered = data.uniform(layout.shape(g));
+                final RingTensor scattered = data.uniform(g.inputShape());
+                backend.windowGather(x, g, layout, gathered);
+                backend.windowScatterAdd(y, g, layout, scattered);
+                // Both are linear, so <gather(x), y> = <x, scatter(y)> exactly in Z_2^64.
+                assertEquals(dot(gathered, y), dot(x, scattered), layout + " " + g + " seed=" + SEED);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- sum
 
     @Test
@@ -507,6 +615,11 @@ class JavaBackendTest {
             result.slice(img, img + 1).copyFrom(product.toArray());
         }
         return result;
+    }
+
+    /** The window geometry of {@code {N, C, H, W, kH, kW, sH, sW, pH, pW}}. */
+    private static WindowGeometry geometry(final int[] c) {
+        return WindowGeometry.of("test", new int[] {c[0], c[1], c[2], c[3]}, c[4], c[5], c[6], c[7], c[8], c[9]);
     }
 
     /** {@code sum_i x[i] * y[i]} in Z_2^64. */

@@ -114,19 +114,25 @@ final class CpuKernels {
                               @Cast("uint64_t*") long out, long batch, long m, long n, long k, boolean transposeA,
                               boolean transposeB, boolean shareB);
 
+    /** {@code geometry} is the int[13] of {@link NativeCpuBackend}'s {@code geometry}: n, c, h, w, o, kh, kw, ... */
     static native void conv2d(int config, @Cast("const uint64_t*") long input, @Cast("const uint64_t*") long weight,
-                              @Cast("uint64_t*") long out, int n, int c, int h, int w, int o, int kh, int kw, int sh,
-                              int sw, int ph, int pw, int oh, int ow);
+                              @Cast("uint64_t*") long out, @Cast("const int32_t*") int[] geometry);
 
     static native void conv2dBackwardInput(int config, @Cast("const uint64_t*") long gradOut,
                                            @Cast("const uint64_t*") long weight, @Cast("uint64_t*") long gradInput,
-                                           int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph,
-                                           int pw, int oh, int ow);
+                                           @Cast("const int32_t*") int[] geometry);
 
     static native void conv2dBackwardWeight(int config, @Cast("const uint64_t*") long input,
                                             @Cast("const uint64_t*") long gradOut,
-                                            @Cast("uint64_t*") long gradWeight, int n, int c, int h, int w, int o,
-                                            int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow);
+                                            @Cast("uint64_t*") long gradWeight, @Cast("const int32_t*") int[] geometry);
+
+    /** Position p of window w is element {@code p * positionStride + w * windowStride} of {@code out}. */
+    static native void windowGather(int config, @Cast("const uint64_t*") long input, @Cast("uint64_t*") long out,
+                                    @Cast("const int32_t*") int[] geometry, long positionStride, long windowStride);
+
+    static native void windowScatterAdd(int config, @Cast("const uint64_t*") long windows,
+                                        @Cast("uint64_t*") long out, @Cast("const int32_t*") int[] geometry,
+                                        long positionStride, long windowStride);
 
     @CriticalRegion
     static native void aesCtrFill(int config, @Cast("const uint8_t*") byte[] key, @Cast("uint64_t") long nonce,

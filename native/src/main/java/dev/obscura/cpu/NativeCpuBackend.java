@@ -1,11 +1,15 @@
 package dev.obscura.cpu;
 
+import static dev.obscura.cpu.NativeCalls.call;
+import static dev.obscura.cpu.NativeCalls.callForLong;
+
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.KernelChecks;
+import dev.obscura.backend.WindowGeometry;
+import dev.obscura.backend.WindowLayout;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
-import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,8 +27,9 @@ import java.util.Optional;
  * </ul>
  *
  * <p>Every argument is checked by {@link KernelChecks} in Java before any native call, so the kernels only ever
- * see valid shapes and open tensors. AES-CTR uses AES-NI (VAES on AVX2 and AVX-512 levels) whenever the CPU has it,
- * whatever the level, and a constant-time software AES otherwise.
+ * see valid shapes and open tensors; {@code NativeCalls} keeps the tensors alive while the kernels use their
+ * memory. AES-CTR uses AES-NI (VAES on AVX2 and AVX-512 levels) whenever the CPU has it, whatever the level, and a
+ * constant-time software AES otherwise.
  *
  * <p>Stateless apart from its fixed configuration; thread-safe. Parties calling from several Java threads at once
  * share the one native pool: each call runs on its calling thread plus whichever workers are free.
@@ -63,7 +68,7 @@ public final class NativeCpuBackend implements Backend {
             return lib.failure();
         }
         try {
-            configuredLevel(lib.maxLevel());
+            NativeSettings.configuredLevel(lib.maxLevel());
             return Optional.empty();
         } catch (final IllegalArgumentException e) {
             return Optional.of(e.getMessage());
@@ -79,7 +84,7 @@ public final class NativeCpuBackend implements Backend {
         final NativeLibrary lib = loaded();
         final SimdLevel level;
         try {
-            level = configuredLevel(lib.maxLevel());
+            level = NativeSettings.configuredLevel(lib.maxLevel());
         } catch (final IllegalArgumentException e) {
             throw new IllegalStateException(NAME + " is not available: " + e.getMessage(), e);
         }
@@ -174,14 +179,8 @@ public final class NativeCpuBackend implements Backend {
     @Override
     public void mulAdd(final RingTensor a, final RingTensor b, final RingTensor c, final RingTensor out) {
         KernelChecks.mulAdd(a, b, c, out);
-        try {
-            CpuKernels.mulAdd(config, address(a), address(b), address(c), address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(b);
-            Reference.reachabilityFence(c);
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        call(a, b, c, out, (x, y, z, o) -> CpuKernels.mulAdd(config, x, y, z, o, n));
     }
 
     @Override
@@ -264,45 +263,29 @@ public final class NativeCpuBackend implements Backend {
     @Override
     public void packBits(final RingTensor a, final RingTensor out) {
         KernelChecks.packBits(a, out);
-        try {
-            CpuKernels.packBits(config, address(a), address(out), a.numel());
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(out);
-        }
+        final long n = a.numel();
+        call(a, out, (x, o) -> CpuKernels.packBits(config, x, o, n));
     }
 
     @Override
     public void unpackBits(final RingTensor packed, final RingTensor out) {
         KernelChecks.unpackBits(packed, out);
-        try {
-            CpuKernels.unpackBits(config, address(packed), address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(packed);
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        call(packed, out, (p, o) -> CpuKernels.unpackBits(config, p, o, n));
     }
 
     @Override
     public void toBitPlanes(final RingTensor a, final RingTensor out) {
         KernelChecks.toBitPlanes(a, out);
-        try {
-            CpuKernels.toBitPlanes(config, address(a), address(out), a.numel());
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(out);
-        }
+        final long n = a.numel();
+        call(a, out, (x, o) -> CpuKernels.toBitPlanes(config, x, o, n));
     }
 
     @Override
     public void fromBitPlanes(final RingTensor planes, final RingTensor out) {
         KernelChecks.fromBitPlanes(planes, out);
-        try {
-            CpuKernels.fromBitPlanes(config, address(planes), address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(planes);
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        call(planes, out, (p, o) -> CpuKernels.fromBitPlanes(config, p, o, n));
     }
 
     // ---------------------------------------------------------------- fixed point
@@ -318,26 +301,15 @@ public final class NativeCpuBackend implements Backend {
     public void truncateMasked(final RingTensor opened, final RingTensor rHigh, final RingTensor rMsb,
                                final int bits, final boolean first, final RingTensor out) {
         KernelChecks.truncateMasked(opened, rHigh, rMsb, bits, out);
-        try {
-            CpuKernels.truncateMasked(config, address(opened), address(rHigh), address(rMsb), bits, first,
-                address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(opened);
-            Reference.reachabilityFence(rHigh);
-            Reference.reachabilityFence(rMsb);
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        call(opened, rHigh, rMsb, out, (c, h, m, o) -> CpuKernels.truncateMasked(config, c, h, m, bits, first, o, n));
     }
 
     @Override
     public void encode(final double[] src, final int srcOffset, final int fracBits, final RingTensor out) {
         KernelChecks.encode(src.length, srcOffset, fracBits, out);
-        final long bad;
-        try {
-            bad = CpuKernels.encodeDouble(config, src, srcOffset, fracBits, address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        final long bad = callForLong(out, o -> CpuKernels.encodeDouble(config, src, srcOffset, fracBits, o, n));
         if (bad >= 0) {
             final int index = srcOffset + (int) bad;
             // Throws the reference's exception for this value and index; returning means the kernel disagreed.
@@ -349,12 +321,8 @@ public final class NativeCpuBackend implements Backend {
     @Override
     public void encode(final float[] src, final int srcOffset, final int fracBits, final RingTensor out) {
         KernelChecks.encode(src.length, srcOffset, fracBits, out);
-        final long bad;
-        try {
-            bad = CpuKernels.encodeFloat(config, src, srcOffset, fracBits, address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        final long bad = callForLong(out, o -> CpuKernels.encodeFloat(config, src, srcOffset, fracBits, o, n));
         if (bad >= 0) {
             final int index = srcOffset + (int) bad;
             FixedPoint.encode(src[index], index, fracBits);
@@ -365,21 +333,15 @@ public final class NativeCpuBackend implements Backend {
     @Override
     public void decode(final RingTensor a, final int fracBits, final double[] dst, final int dstOffset) {
         KernelChecks.decode(a, fracBits, dst.length, dstOffset);
-        try {
-            CpuKernels.decodeDouble(config, address(a), fracBits, dst, dstOffset, a.numel());
-        } finally {
-            Reference.reachabilityFence(a);
-        }
+        final long n = a.numel();
+        call(a, x -> CpuKernels.decodeDouble(config, x, fracBits, dst, dstOffset, n));
     }
 
     @Override
     public void decode(final RingTensor a, final int fracBits, final float[] dst, final int dstOffset) {
         KernelChecks.decode(a, fracBits, dst.length, dstOffset);
-        try {
-            CpuKernels.decodeFloat(config, address(a), fracBits, dst, dstOffset, a.numel());
-        } finally {
-            Reference.reachabilityFence(a);
-        }
+        final long n = a.numel();
+        call(a, x -> CpuKernels.decodeFloat(config, x, fracBits, dst, dstOffset, n));
     }
 
     // ---------------------------------------------------------------- linear algebra
@@ -388,71 +350,57 @@ public final class NativeCpuBackend implements Backend {
     public void matmul(final RingTensor a, final RingTensor b, final RingTensor out, final boolean transposeA,
                        final boolean transposeB) {
         final KernelChecks.Matmul d = KernelChecks.matmul(a, b, out, transposeA, transposeB);
-        try {
-            CpuKernels.matmul(config, address(a), address(b), address(out), d.batch(), d.m(), d.n(), d.k(),
-                transposeA, transposeB, d.sharedB());
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(b);
-            Reference.reachabilityFence(out);
-        }
+        call(a, b, out, (x, y, o) -> CpuKernels.matmul(config, x, y, o, d.batch(), d.m(), d.n(), d.k(), transposeA,
+            transposeB, d.sharedB()));
     }
 
     @Override
     public void conv2d(final RingTensor input, final RingTensor weight, final Conv2dSpec spec, final RingTensor out) {
-        final KernelChecks.Conv g = KernelChecks.conv2d(input, weight, spec, out);
-        try {
-            CpuKernels.conv2d(config, address(input), address(weight), address(out), g.batch(), g.inChannels(),
-                g.inH(), g.inW(), g.outChannels(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(),
-                g.padW(), g.outH(), g.outW());
-        } finally {
-            Reference.reachabilityFence(input);
-            Reference.reachabilityFence(weight);
-            Reference.reachabilityFence(out);
-        }
+        final KernelChecks.Conv c = KernelChecks.conv2d(input, weight, spec, out);
+        call(input, weight, out, (x, w, o) -> CpuKernels.conv2d(config, x, w, o, geometry(c.window(),
+            c.outChannels())));
     }
 
     @Override
     public void conv2dBackwardInput(final RingTensor gradOut, final RingTensor weight, final Conv2dSpec spec,
                                     final RingTensor gradInput) {
-        final KernelChecks.Conv g = KernelChecks.conv2dBackwardInput(gradOut, weight, spec, gradInput);
-        try {
-            CpuKernels.conv2dBackwardInput(config, address(gradOut), address(weight), address(gradInput), g.batch(),
-                g.inChannels(), g.inH(), g.inW(), g.outChannels(), g.kernelH(), g.kernelW(), g.strideH(),
-                g.strideW(), g.padH(), g.padW(), g.outH(), g.outW());
-        } finally {
-            Reference.reachabilityFence(gradOut);
-            Reference.reachabilityFence(weight);
-            Reference.reachabilityFence(gradInput);
-        }
+        final KernelChecks.Conv c = KernelChecks.conv2dBackwardInput(gradOut, weight, spec, gradInput);
+        call(gradOut, weight, gradInput, (go, w, gi) -> CpuKernels.conv2dBackwardInput(config, go, w, gi,
+            geometry(c.window(), c.outChannels())));
     }
 
     @Override
     public void conv2dBackwardWeight(final RingTensor input, final RingTensor gradOut, final Conv2dSpec spec,
                                      final RingTensor gradWeight) {
-        final KernelChecks.Conv g = KernelChecks.conv2dBackwardWeight(input, gradOut, spec, gradWeight);
-        try {
-            CpuKernels.conv2dBackwardWeight(config, address(input), address(gradOut), address(gradWeight),
-                g.batch(), g.inChannels(), g.inH(), g.inW(), g.outChannels(), g.kernelH(), g.kernelW(),
-                g.strideH(), g.strideW(), g.padH(), g.padW(), g.outH(), g.outW());
-        } finally {
-            Reference.reachabilityFence(input);
-            Reference.reachabilityFence(gradOut);
-            Reference.reachabilityFence(gradWeight);
-        }
+        final KernelChecks.Conv c = KernelChecks.conv2dBackwardWeight(input, gradOut, spec, gradWeight);
+        call(input, gradOut, gradWeight, (x, go, gw) -> CpuKernels.conv2dBackwardWeight(config, x, go, gw,
+            geometry(c.window(), c.outChannels())));
+    }
+
+    // ---------------------------------------------------------------- windows
+
+    @Override
+    public void windowGather(final RingTensor input, final WindowGeometry window, final WindowLayout layout,
+                             final RingTensor out) {
+        KernelChecks.windowGather(input, window, layout, out);
+        call(input, out, (x, o) -> CpuKernels.windowGather(config, x, o, geometry(window, 0),
+            layout.positionStride(window), layout.windowStride(window)));
+    }
+
+    @Override
+    public void windowScatterAdd(final RingTensor windows, final WindowGeometry window, final WindowLayout layout,
+                                 final RingTensor out) {
+        KernelChecks.windowScatterAdd(windows, window, layout, out);
+        call(windows, out, (w, o) -> CpuKernels.windowScatterAdd(config, w, o, geometry(window, 0),
+            layout.positionStride(window), layout.windowStride(window)));
     }
 
     // ---------------------------------------------------------------- reductions
 
     @Override
     public void sum(final RingTensor a, final int axis, final RingTensor out) {
-        final KernelChecks.Sum s = KernelChecks.sum(a, axis, out);
-        try {
-            CpuKernels.sum(config, address(a), address(out), s.outer(), s.axisSize(), s.inner());
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(out);
-        }
+        final KernelChecks.Sum d = KernelChecks.sum(a, axis, out);
+        call(a, out, (x, o) -> CpuKernels.sum(config, x, o, d.outer(), d.axisSize(), d.inner()));
     }
 
     // ---------------------------------------------------------------- randomness
@@ -460,11 +408,8 @@ public final class NativeCpuBackend implements Backend {
     @Override
     public void aesCtrFill(final byte[] key, final long nonce, final long firstBlock, final RingTensor out) {
         KernelChecks.aesCtrFill(key, out);
-        try {
-            CpuKernels.aesCtrFill(config, key, nonce, firstBlock, address(out), out.numel());
-        } finally {
-            Reference.reachabilityFence(out);
-        }
+        final long n = out.numel();
+        call(out, o -> CpuKernels.aesCtrFill(config, key, nonce, firstBlock, o, n));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -472,39 +417,33 @@ public final class NativeCpuBackend implements Backend {
     private void binary(final String name, final int op, final RingTensor a, final RingTensor b,
                         final RingTensor out) {
         final KernelChecks.Broadcast plan = KernelChecks.broadcast(name, a, b, out);
-        try {
-            if (plan.sameShape()) {
-                CpuKernels.binary(config, op, address(a), address(b), address(out), plan.numel());
-            } else if (plan.numel() > 0) {
-                final int rank = plan.rank();
-                final int[] shape = plan.shape();
-                final long[] geometry = new long[3 * rank];
-                for (int i = 0; i < rank; i++) {
-                    geometry[i] = shape[i];
-                }
-                System.arraycopy(plan.stridesA(), 0, geometry, rank, rank);
-                System.arraycopy(plan.stridesB(), 0, geometry, 2 * rank, rank);
-                CpuKernels.binaryBroadcast(config, op, address(a), address(b), address(out), rank, geometry);
+        if (plan.sameShape()) {
+            final long n = plan.numel();
+            call(a, b, out, (x, y, o) -> CpuKernels.binary(config, op, x, y, o, n));
+        } else if (plan.numel() > 0) {
+            final int rank = plan.rank();
+            final long[] geometry = new long[3 * rank];
+            for (int i = 0; i < rank; i++) {
+                geometry[i] = plan.shape()[i];
             }
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(b);
-            Reference.reachabilityFence(out);
+            System.arraycopy(plan.stridesA(), 0, geometry, rank, rank);
+            System.arraycopy(plan.stridesB(), 0, geometry, 2 * rank, rank);
+            call(a, b, out, (x, y, o) -> CpuKernels.binaryBroadcast(config, op, x, y, o, rank, geometry));
         }
     }
 
     private void unary(final int op, final RingTensor a, final long scalar, final RingTensor out) {
-        try {
-            CpuKernels.unary(config, op, address(a), scalar, address(out), a.numel());
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(out);
-        }
+        final long n = a.numel();
+        call(a, out, (x, o) -> CpuKernels.unary(config, op, x, scalar, o, n));
     }
 
-    /** The tensor's off-heap address; fails with IllegalStateException when the tensor is closed. */
-    private static long address(final RingTensor t) {
-        return t.buffer().addressOffset();
+    /**
+     * A window geometry as the int[13] of kernels.h's ConvGeometry: n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow
+     * ({@code o} is 0 for the windows of a pooling).
+     */
+    private static int[] geometry(final WindowGeometry g, final int outChannels) {
+        return new int[] {g.batch(), g.channels(), g.inH(), g.inW(), outChannels, g.kernelH(), g.kernelW(),
+            g.strideH(), g.strideW(), g.padH(), g.padW(), g.outH(), g.outW()};
     }
 
     private static NativeLibrary loaded() {
@@ -513,52 +452,5 @@ public final class NativeCpuBackend implements Backend {
             throw new IllegalStateException(NAME + " is not available: " + lib.failure().get());
         }
         return lib;
-    }
-
-    /** The pool size the settings ask for. */
-    static int configuredThreads() {
-        final String value = setting(THREADS_PROPERTY, THREADS_ENVIRONMENT);
-        if (value == null) {
-            return Math.max(1, Runtime.getRuntime().availableProcessors());
-        }
-        try {
-            final int threads = Integer.parseInt(value.trim());
-            if (threads >= 1 && threads <= 1024) {
-                return threads;
-            }
-        } catch (final NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("invalid native thread count, " + THREADS_PROPERTY + "=" + value
-            + ", expected an integer in [1, 1024]");
-    }
-
-    /** The SIMD level the settings ask for, or {@code max} when none is set. */
-    static SimdLevel configuredLevel(final SimdLevel max) {
-        final String value = setting(SIMD_PROPERTY, SIMD_ENVIRONMENT);
-        if (value == null) {
-            return max;
-        }
-        final SimdLevel level;
-        try {
-            level = SimdLevel.parse(value);
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown SIMD level, " + SIMD_PROPERTY + "=" + value
-                + ", accepted=scalar, avx2, avx512", e);
-        }
-        if (level.ordinal() > max.ordinal()) {
-            throw new IllegalArgumentException(SIMD_PROPERTY + "=" + level.label()
-                + " asks for more than this CPU supports, best=" + max.label());
-        }
-        return level;
-    }
-
-    private static String setting(final String property, final String environment) {
-        final String p = System.getProperty(property);
-        if (p != null && !p.isBlank()) {
-            return p;
-        }
-        final String e = System.getenv(environment);
-        return e != null && !e.isBlank() ? e : null;
     }
 }

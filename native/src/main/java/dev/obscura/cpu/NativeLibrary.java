@@ -77,7 +77,7 @@ final class NativeLibrary {
         }
         final int threads;
         try {
-            threads = NativeCpuBackend.configuredThreads();
+            threads = NativeSettings.configuredThreads();
         } catch (final IllegalArgumentException e) {
             return failed(e.getMessage());
         }

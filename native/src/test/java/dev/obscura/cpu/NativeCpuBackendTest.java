@@ -62,7 +62,7 @@ class NativeCpuBackendTest {
         final SimdLevel best = levels.get(levels.size() - 1);
         if (best != SimdLevel.AVX512) {
             assertThrows(IllegalArgumentException.class, () -> NativeCpuBackend.create(SimdLevel.AVX512, 1));
-            assertThrows(IllegalArgumentException.class, () -> NativeCpuBackend.configuredLevel(best));
+            assertThrows(IllegalArgumentException.class, () -> NativeSettings.configuredLevel(best));
         }
         final String previous = System.getProperty(NativeCpuBackend.SIMD_PROPERTY);
         try {

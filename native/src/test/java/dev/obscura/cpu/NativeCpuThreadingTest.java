@@ -7,6 +7,8 @@ import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.JavaBackend;
 import dev.obscura.backend.TestTensors;
+import dev.obscura.backend.WindowGeometry;
+import dev.obscura.backend.WindowLayout;
 import dev.obscura.ring.RingTensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +103,20 @@ class NativeCpuThreadingTest {
                 (k, out) -> k.conv2dBackwardInput(gy2, w, SAME, out));
             same(tag + "conv2dBackwardWeight", one, all, new int[] {8, 4, 5, 5},
                 (k, out) -> k.conv2dBackwardWeight(img, gy, SAME, out));
+
+            // Pooling windows over 128 planes of 48 x 48, and overlapping padded windows: several chunks of planes.
+            for (final WindowGeometry g : new WindowGeometry[] {
+                WindowGeometry.pooling("test", new int[] {8, 16, 48, 48}, 2, 2, 2, 2),
+                WindowGeometry.of("test", new int[] {4, 8, 40, 30}, 3, 3, 1, 2, 1, 1)}) {
+                final RingTensor pooled = data.random(g.inputShape());
+                for (final WindowLayout layout : WindowLayout.values()) {
+                    final RingTensor windows = data.random(layout.shape(g));
+                    same(tag + "windowGather " + layout + " " + g, one, all, layout.shape(g),
+                        (k, out) -> k.windowGather(pooled, g, layout, out));
+                    same(tag + "windowScatterAdd " + layout + " " + g, one, all, g.inputShape(),
+                        (k, out) -> k.windowScatterAdd(windows, g, layout, out));
+                }
+            }
 
             final double[] values = new double[n];
             for (int i = 0; i < n; i++) {

@@ -1,10 +1,11 @@
 package dev.obscura.mpc.functions;
 
+import dev.obscura.backend.WindowGeometry;
+import dev.obscura.backend.WindowLayout;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
 import dev.obscura.ring.Shapes;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Exact maxima over secret-shared values, written only against {@link SecureOps}: the elementwise maximum, 2-D
@@ -28,7 +29,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </ul>
  *
  * <p>Gathering candidates (windows, columns) is a local re-indexing of each party's own share, which commutes with
- * additive sharing; it allocates per tensor, never per element.
+ * additive sharing; it allocates per tensor, never per element, and the windows of a max-pool are gathered by the
+ * session's backend ({@link dev.obscura.backend.Backend#windowGather}).
  */
 public final class Pooling {
     private Pooling() {
@@ -60,44 +62,19 @@ public final class Pooling {
     public static SecureOps.MaxPoolResult maxPool2d(final SecureOps ops, final SecretTensor x, final int kH,
                                                     final int kW, final int sH, final int sW) {
         final int[] s = x.shape();
-        if (s.length != 4) {
-            throw new IllegalArgumentException("maxPool2d needs an input [N, C, H, W], shape=" + Shapes.toString(s));
-        }
-        if (kH < 1 || kW < 1 || sH < 1 || sW < 1 || kH > s[2] || kW > s[3]) {
-            throw new IllegalArgumentException("maxPool2d needs 1 <= kernel <= input and strides >= 1, kH=" + kH
-                + ", kW=" + kW + ", sH=" + sH + ", sW=" + sW + ", shape=" + Shapes.toString(s));
-        }
-        final int planes = s[0] * s[1];
-        final int h = s[2];
-        final int w = s[3];
-        final int oH = (h - kH) / sH + 1;
-        final int oW = (w - kW) / sW + 1;
-        final int windows = Math.multiplyExact(planes, oH * oW);
-        final int positions = kH * kW;
+        final WindowGeometry g = WindowGeometry.pooling("maxPool2d", s, kH, kW, sH, sW);
+        final int oH = g.outH();
+        final int oW = g.outW();
+        final int windows = Math.toIntExact(g.windows());
+        final int positions = g.windowSize();
         if (windows == 0) {
             return new SecureOps.MaxPoolResult(new SecretTensor(RingTensor.zeros(s[0], s[1], oH, oW), x.fracBits()),
                 new SecretTensor(RingTensor.zeros(s[0], s[1], oH, oW, positions), 0));
         }
+        // cand[i * kW + j][(plane * oH + oh) * oW + ow] = x[plane][oh * sH + i][ow * sW + j]: each party gathers the
+        // windows of its own share on its backend.
         final RingTensor cand = RingTensor.zeros(positions, windows);
-        // cand[i * kW + j][(plane * oH + oh) * oW + ow] = x[plane][oh * sH + i][ow * sW + j], gathered through the
-        // tensors' buffers (byte offsets), with no per-element lookup of the memory behind a tensor.
-        final UnsafeBuffer in = x.share().buffer();
-        final UnsafeBuffer out = cand.buffer();
-        final int rowStep = sW * Long.BYTES;
-        for (int i = 0; i < kH; i++) {
-            for (int j = 0; j < kW; j++) {
-                int dst = (i * kW + j) * windows * Long.BYTES;
-                for (int plane = 0; plane < planes; plane++) {
-                    final int planeBase = plane * h * w;
-                    for (int oh = 0; oh < oH; oh++) {
-                        int src = (planeBase + (oh * sH + i) * w + j) * Long.BYTES;
-                        for (int ow = 0; ow < oW; ow++, src += rowStep, dst += Long.BYTES) {
-                            out.putLong(dst, in.getLong(src));
-                        }
-                    }
-                }
-            }
-        }
+        ops.session().backend().windowGather(x.share(), g, WindowLayout.POSITION_ROWS, cand);
         try (SecretTensor candidates = new SecretTensor(cand, x.fracBits());
              Knockout k = knockout(ops, candidates, positions, windows, true)) {
             final SecretTensor values = Shares.copy(k.max(), x.fracBits(), s[0], s[1], oH, oW);

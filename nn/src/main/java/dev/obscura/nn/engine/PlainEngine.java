@@ -4,15 +4,18 @@ import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.FloatGemm;
 import dev.obscura.backend.FloatGemms;
 import dev.obscura.backend.JavaFloatGemm;
+import dev.obscura.backend.WindowGeometry;
+import dev.obscura.backend.WindowLayout;
 import dev.obscura.ring.Shapes;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * The plaintext {@link TensorEngine}: {@code float} tensors ({@link PlainTensor}), matrix products by a
  * {@link FloatGemm} (the one {@link FloatGemms} picks unless another is given: OpenBLAS where it loads, else
  * {@link JavaFloatGemm}) and convolutions as im2col followed by one
- * GEMM per image. The im2col buffer is kept and reused, so a training step allocates only its results.
+ * GEMM per image. The im2col buffer is kept and reused, so a training step allocates only its results. Windows
+ * (of convolutions and poolings) are placed by the {@link WindowGeometry} the secure engine's backend kernels use,
+ * and walked by float loops ({@code FloatWindows}).
  *
  * <p>Not thread-safe (the GEMM and the im2col buffer are per instance): one engine per thread.
  */
@@ -175,14 +178,16 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
 
     @Override
     public PlainTensor conv2d(final PlainTensor input, final PlainTensor weight, final Conv2dSpec spec) {
-        final ConvGeometry g = ConvGeometry.of(input.shape(), weight.shape(), spec);
-        final PlainTensor out = PlainTensor.zeros(g.n, g.o, g.outH, g.outW);
-        final float[] buf = cols(g.k * g.p);
-        for (int s = 0; s < g.n; s++) {
-            im2col(input.data(), s * g.c * g.h * g.w, g, buf);
+        final WindowGeometry g = WindowGeometry.convolution("conv2d", input.shape(), weight.shape(), spec);
+        final int o = weight.dim(0);
+        final int k = patch(g);
+        final int p = Math.toIntExact(g.planeWindows());
+        final PlainTensor out = PlainTensor.zeros(g.outputShape(o));
+        final float[] buf = cols(k * p);
+        for (int s = 0; s < g.batch(); s++) {
+            FloatWindows.im2col(input.data(), s * g.channels() * g.inH() * g.inW(), g, buf);
             // out[s] [O, P] = weight [O, K] · cols [K, P]
-            gemm.gemm(false, false, g.o, g.p, g.k, weight.data(), 0, g.k, buf, 0, g.p,
-                out.data(), s * g.o * g.p, g.p, false);
+            gemm.gemm(false, false, o, p, k, weight.data(), 0, k, buf, 0, p, out.data(), s * o * p, p, false);
         }
         return out;
     }
@@ -190,15 +195,17 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     @Override
     public PlainTensor conv2dBackwardInput(final PlainTensor gradOut, final PlainTensor weight,
                                            final Conv2dSpec spec, final int... inputShape) {
-        final ConvGeometry g = ConvGeometry.of(inputShape, weight.shape(), spec);
-        g.requireGradOut(gradOut.shape());
+        final WindowGeometry g = WindowGeometry.convolution("conv2dBackwardInput", inputShape, weight.shape(), spec);
+        final int o = weight.dim(0);
+        g.requireOutputShape("conv2dBackwardInput", "gradOut", gradOut.shape(), o);
+        final int k = patch(g);
+        final int p = Math.toIntExact(g.planeWindows());
         final PlainTensor gradInput = PlainTensor.zeros(inputShape);
-        final float[] buf = cols(g.k * g.p);
-        for (int s = 0; s < g.n; s++) {
+        final float[] buf = cols(k * p);
+        for (int s = 0; s < g.batch(); s++) {
             // cols [K, P] = weight^T [K, O] · gradOut[s] [O, P]
-            gemm.gemm(true, false, g.k, g.p, g.o, weight.data(), 0, g.k, gradOut.data(), s * g.o * g.p, g.p,
-                buf, 0, g.p, false);
-            col2im(buf, g, gradInput.data(), s * g.c * g.h * g.w);
+            gemm.gemm(true, false, k, p, o, weight.data(), 0, k, gradOut.data(), s * o * p, p, buf, 0, p, false);
+            FloatWindows.col2im(buf, g, gradInput.data(), s * g.channels() * g.inH() * g.inW());
         }
         return gradInput;
     }
@@ -206,15 +213,17 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     @Override
     public PlainTensor conv2dBackwardWeight(final PlainTensor input, final PlainTensor gradOut,
                                             final Conv2dSpec spec, final int... weightShape) {
-        final ConvGeometry g = ConvGeometry.of(input.shape(), weightShape, spec);
-        g.requireGradOut(gradOut.shape());
+        final WindowGeometry g = WindowGeometry.convolution("conv2dBackwardWeight", input.shape(), weightShape, spec);
+        final int o = weightShape[0];
+        g.requireOutputShape("conv2dBackwardWeight", "gradOut", gradOut.shape(), o);
+        final int k = patch(g);
+        final int p = Math.toIntExact(g.planeWindows());
         final PlainTensor gradWeight = PlainTensor.zeros(weightShape);
-        final float[] buf = cols(g.k * g.p);
-        for (int s = 0; s < g.n; s++) {
-            im2col(input.data(), s * g.c * g.h * g.w, g, buf);
+        final float[] buf = cols(k * p);
+        for (int s = 0; s < g.batch(); s++) {
+            FloatWindows.im2col(input.data(), s * g.channels() * g.inH() * g.inW(), g, buf);
             // gradWeight [O, K] += gradOut[s] [O, P] · cols^T [P, K]
-            gemm.gemm(false, true, g.o, g.k, g.p, gradOut.data(), s * g.o * g.p, g.p, buf, 0, g.p,
-                gradWeight.data(), 0, g.k, true);
+            gemm.gemm(false, true, o, k, p, gradOut.data(), s * o * p, p, buf, 0, p, gradWeight.data(), 0, k, true);
         }
         return gradWeight;
     }
@@ -249,120 +258,43 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     @Override
     public Masked<PlainTensor> maxPool2d(final PlainTensor x, final int kH, final int kW, final int sH,
                                          final int sW) {
-        final PoolGeometry g = PoolGeometry.of(x.shape(), kH, kW, sH, sW);
-        final int window = kH * kW;
-        final float[] in = x.data();
-        final float[] values = new float[g.planes * g.outH * g.outW];
-        final float[] mask = new float[values.length * window];
-        int at = 0;
-        for (int plane = 0; plane < g.planes; plane++) {
-            final int base = plane * g.h * g.w;
-            for (int y = 0; y < g.outH; y++) {
-                for (int xo = 0; xo < g.outW; xo++, at++) {
-                    final int corner = base + y * sH * g.w + xo * sW;
-                    float best = in[corner];
-                    int bestPos = 0;
-                    for (int i = 0; i < kH; i++) {
-                        for (int j = 0; j < kW; j++) {
-                            final float v = in[corner + i * g.w + j];
-                            if (v > best) {
-                                best = v;
-                                bestPos = i * kW + j;
-                            }
-                        }
-                    }
-                    values[at] = best;
-                    mask[at * window + bestPos] = 1f;
-                }
-            }
-        }
-        final int[] s = x.shape();
-        return new Masked<>(new PlainTensor(values, s[0], s[1], g.outH, g.outW),
-            new PlainTensor(mask, s[0], s[1], g.outH, g.outW, window));
+        final WindowGeometry g = WindowGeometry.pooling("maxPool2d", x.shape(), kH, kW, sH, sW);
+        final float[] values = new float[Math.toIntExact(g.windows())];
+        final float[] mask = new float[Math.multiplyExact(values.length, g.windowSize())];
+        FloatWindows.maxPool(x.data(), g, values, mask);
+        return new Masked<>(new PlainTensor(values, g.outputShape()),
+            new PlainTensor(mask, WindowLayout.WINDOW_ROWS.shape(g)));
     }
 
     @Override
     public PlainTensor maxPool2dBackward(final PlainTensor gradOut, final PlainTensor mask, final int[] inputShape,
                                          final int kH, final int kW, final int sH, final int sW) {
-        final PoolGeometry g = PoolGeometry.of(inputShape, kH, kW, sH, sW);
-        final int window = kH * kW;
-        g.requireOut(gradOut.shape(), inputShape);
-        if (mask.numel() != gradOut.numel() * window) {
+        final WindowGeometry g = WindowGeometry.pooling("maxPool2dBackward", inputShape, kH, kW, sH, sW);
+        g.requireOutputShape("maxPool2dBackward", "gradOut", gradOut.shape(), g.channels());
+        if (mask.numel() != (long) gradOut.numel() * g.windowSize()) {
             throw new IllegalArgumentException("maxPool2dBackward mask must be [N, C, outH, outW, kH*kW], mask="
                 + Shapes.toString(mask.shape()) + ", gradOut=" + Shapes.toString(gradOut.shape()));
         }
-        final float[] go = gradOut.data();
-        final float[] m = mask.data();
         final PlainTensor gradInput = PlainTensor.zeros(inputShape);
-        final float[] gi = gradInput.data();
-        int at = 0;
-        for (int plane = 0; plane < g.planes; plane++) {
-            final int base = plane * g.h * g.w;
-            for (int y = 0; y < g.outH; y++) {
-                for (int xo = 0; xo < g.outW; xo++, at++) {
-                    final int corner = base + y * sH * g.w + xo * sW;
-                    final float grad = go[at];
-                    for (int i = 0; i < kH; i++) {
-                        for (int j = 0; j < kW; j++) {
-                            gi[corner + i * g.w + j] += grad * m[at * window + i * kW + j];
-                        }
-                    }
-                }
-            }
-        }
+        FloatWindows.scatter(gradOut.data(), mask.data(), 1f, g, gradInput.data());
         return gradInput;
     }
 
     @Override
     public PlainTensor avgPool2d(final PlainTensor x, final int kH, final int kW, final int sH, final int sW) {
-        final PoolGeometry g = PoolGeometry.of(x.shape(), kH, kW, sH, sW);
-        final float inv = 1f / (kH * kW);
-        final float[] in = x.data();
-        final float[] out = new float[g.planes * g.outH * g.outW];
-        int at = 0;
-        for (int plane = 0; plane < g.planes; plane++) {
-            final int base = plane * g.h * g.w;
-            for (int y = 0; y < g.outH; y++) {
-                for (int xo = 0; xo < g.outW; xo++, at++) {
-                    final int corner = base + y * sH * g.w + xo * sW;
-                    float sum = 0f;
-                    for (int i = 0; i < kH; i++) {
-                        for (int j = 0; j < kW; j++) {
-                            sum += in[corner + i * g.w + j];
-                        }
-                    }
-                    out[at] = sum * inv;
-                }
-            }
-        }
-        final int[] s = x.shape();
-        return new PlainTensor(out, s[0], s[1], g.outH, g.outW);
+        final WindowGeometry g = WindowGeometry.pooling("avgPool2d", x.shape(), kH, kW, sH, sW);
+        final float[] out = new float[Math.toIntExact(g.windows())];
+        FloatWindows.windowSums(x.data(), g, 1f / (kH * kW), out);
+        return new PlainTensor(out, g.outputShape());
     }
 
     @Override
     public PlainTensor avgPool2dBackward(final PlainTensor gradOut, final int[] inputShape, final int kH,
                                          final int kW, final int sH, final int sW) {
-        final PoolGeometry g = PoolGeometry.of(inputShape, kH, kW, sH, sW);
-        g.requireOut(gradOut.shape(), inputShape);
-        final float inv = 1f / (kH * kW);
-        final float[] go = gradOut.data();
+        final WindowGeometry g = WindowGeometry.pooling("avgPool2dBackward", inputShape, kH, kW, sH, sW);
+        g.requireOutputShape("avgPool2dBackward", "gradOut", gradOut.shape(), g.channels());
         final PlainTensor gradInput = PlainTensor.zeros(inputShape);
-        final float[] gi = gradInput.data();
-        int at = 0;
-        for (int plane = 0; plane < g.planes; plane++) {
-            final int base = plane * g.h * g.w;
-            for (int y = 0; y < g.outH; y++) {
-                for (int xo = 0; xo < g.outW; xo++, at++) {
-                    final int corner = base + y * sH * g.w + xo * sW;
-                    final float grad = go[at] * inv;
-                    for (int i = 0; i < kH; i++) {
-                        for (int j = 0; j < kW; j++) {
-                            gi[corner + i * g.w + j] += grad;
-                        }
-                    }
-                }
-            }
-        }
+        FloatWindows.scatter(gradOut.data(), null, 1f / (kH * kW), g, gradInput.data());
         return gradInput;
     }
 
@@ -405,63 +337,6 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         return cols;
     }
 
-    /**
-     * {@code cols[(c*kH + i)*kW + j, y*outW + x] = input[c, y*sH + i - pH, x*sW + j - pW]} for one image starting at
-     * {@code inOff}, zeros outside the input: the K x P matrix whose product with the weight [O, K] is the
-     * convolution.
-     */
-    private static void im2col(final float[] in, final int inOff, final ConvGeometry g, final float[] cols) {
-        int row = 0;
-        for (int c = 0; c < g.c; c++) {
-            final int plane = inOff + c * g.h * g.w;
-            for (int i = 0; i < g.kH; i++) {
-                for (int j = 0; j < g.kW; j++, row++) {
-                    int at = row * g.p;
-                    for (int y = 0; y < g.outH; y++) {
-                        final int iy = y * g.sH + i - g.pH;
-                        if (iy < 0 || iy >= g.h) {
-                            Arrays.fill(cols, at, at + g.outW, 0f);
-                            at += g.outW;
-                            continue;
-                        }
-                        final int src = plane + iy * g.w;
-                        for (int x = 0; x < g.outW; x++, at++) {
-                            final int ix = x * g.sW + j - g.pW;
-                            cols[at] = ix >= 0 && ix < g.w ? in[src + ix] : 0f;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The adjoint of {@link #im2col}: adds every column entry back to the input position it was read from. */
-    private static void col2im(final float[] cols, final ConvGeometry g, final float[] out, final int outOff) {
-        int row = 0;
-        for (int c = 0; c < g.c; c++) {
-            final int plane = outOff + c * g.h * g.w;
-            for (int i = 0; i < g.kH; i++) {
-                for (int j = 0; j < g.kW; j++, row++) {
-                    int at = row * g.p;
-                    for (int y = 0; y < g.outH; y++) {
-                        final int iy = y * g.sH + i - g.pH;
-                        if (iy < 0 || iy >= g.h) {
-                            at += g.outW;
-                            continue;
-                        }
-                        final int dst = plane + iy * g.w;
-                        for (int x = 0; x < g.outW; x++, at++) {
-                            final int ix = x * g.sW + j - g.pW;
-                            if (ix >= 0 && ix < g.w) {
-                                out[dst + ix] += cols[at];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     private static void requireSameShape(final PlainTensor a, final PlainTensor b, final String op) {
         if (!a.sameShape(b)) {
             throw new IllegalArgumentException(op + " needs equal shapes, a=" + Shapes.toString(a.shape())
@@ -477,95 +352,8 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         return x.dim(1);
     }
 
-    /** Sizes of one convolution: input [n, c, h, w], weight [o, c, kH, kW], output [n, o, outH, outW]. */
-    private static final class ConvGeometry {
-        final int n;
-        final int c;
-        final int h;
-        final int w;
-        final int o;
-        final int kH;
-        final int kW;
-        final int sH;
-        final int sW;
-        final int pH;
-        final int pW;
-        final int outH;
-        final int outW;
-        /** Rows of the im2col matrix, {@code c * kH * kW}. */
-        final int k;
-        /** Columns of the im2col matrix, {@code outH * outW}. */
-        final int p;
-
-        private ConvGeometry(final int[] input, final int[] weight, final Conv2dSpec spec) {
-            n = input[0];
-            c = input[1];
-            h = input[2];
-            w = input[3];
-            o = weight[0];
-            kH = weight[2];
-            kW = weight[3];
-            sH = spec.strideH();
-            sW = spec.strideW();
-            pH = spec.padH();
-            pW = spec.padW();
-            outH = spec.outH(h, kH);
-            outW = spec.outW(w, kW);
-            k = Math.multiplyExact(c, kH * kW);
-            p = Math.multiplyExact(outH, outW);
-        }
-
-        static ConvGeometry of(final int[] input, final int[] weight, final Conv2dSpec spec) {
-            Objects.requireNonNull(spec, "spec");
-            if (input.length != 4 || weight.length != 4 || input[1] != weight[1]) {
-                throw new IllegalArgumentException("conv2d needs input [N, C, H, W] and weight [O, C, kH, kW], input="
-                    + Shapes.toString(input) + ", weight=" + Shapes.toString(weight));
-            }
-            return new ConvGeometry(input, weight, spec);
-        }
-
-        void requireGradOut(final int[] gradOut) {
-            if (gradOut.length != 4 || gradOut[0] != n || gradOut[1] != o || gradOut[2] != outH
-                || gradOut[3] != outW) {
-                throw new IllegalArgumentException("conv2d gradient must be [N, O, outH, outW], gradOut="
-                    + Shapes.toString(gradOut) + ", expected=" + Shapes.toString(n, o, outH, outW));
-            }
-        }
-    }
-
-    /** Sizes of one pooling: input [n, c, h, w] as {@code planes = n*c} planes, output [n, c, outH, outW]. */
-    private static final class PoolGeometry {
-        final int planes;
-        final int h;
-        final int w;
-        final int outH;
-        final int outW;
-
-        private PoolGeometry(final int planes, final int h, final int w, final int outH, final int outW) {
-            this.planes = planes;
-            this.h = h;
-            this.w = w;
-            this.outH = outH;
-            this.outW = outW;
-        }
-
-        static PoolGeometry of(final int[] s, final int kH, final int kW, final int sH, final int sW) {
-            if (s.length != 4) {
-                throw new IllegalArgumentException("pooling needs an input [N, C, H, W], shape=" + Shapes.toString(s));
-            }
-            if (kH < 1 || kW < 1 || sH < 1 || sW < 1 || kH > s[2] || kW > s[3]) {
-                throw new IllegalArgumentException("pooling needs 1 <= kernel <= input and strides >= 1, kH=" + kH
-                    + ", kW=" + kW + ", sH=" + sH + ", sW=" + sW + ", shape=" + Shapes.toString(s));
-            }
-            return new PoolGeometry(Math.multiplyExact(s[0], s[1]), s[2], s[3], (s[2] - kH) / sH + 1,
-                (s[3] - kW) / sW + 1);
-        }
-
-        void requireOut(final int[] out, final int[] input) {
-            if (out.length != 4 || out[0] != input[0] || out[1] != input[1] || out[2] != outH || out[3] != outW) {
-                throw new IllegalArgumentException("pooling gradient must be [N, C, outH, outW], gradOut="
-                    + Shapes.toString(out) + ", expected=" + Shapes.toString(input[0], input[1], outH, outW));
-            }
-        }
+    /** Rows of a convolution's im2col matrix, {@code C * kH * kW}. */
+    private static int patch(final WindowGeometry g) {
+        return Math.multiplyExact(g.channels(), g.windowSize());
     }
 }

@@ -1,13 +1,15 @@
 package dev.obscura.nn.engine;
 
+import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.backend.WindowGeometry;
+import dev.obscura.backend.WindowLayout;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.ring.RingTensor;
 import dev.obscura.ring.Shapes;
 import java.util.Objects;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The secret-shared {@link TensorEngine}: every tensor is this party's additive share ({@link SecretTensor}) and
@@ -264,37 +266,19 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     @Override
     public SecretTensor maxPool2dBackward(final SecretTensor gradOut, final SecretTensor mask, final int[] inputShape,
                                           final int kH, final int kW, final int sH, final int sW) {
-        final Pool g = Pool.of(inputShape, kH, kW, sH, sW, "maxPool2dBackward");
-        g.requireOut(gradOut.shape(), "maxPool2dBackward");
-        final int window = kH * kW;
+        final WindowGeometry g = WindowGeometry.pooling("maxPool2dBackward", inputShape, kH, kW, sH, sW);
+        g.requireOutputShape("maxPool2dBackward", "gradOut", gradOut.shape(), g.channels());
         final int[] gs = gradOut.shape();
-        if (!java.util.Arrays.equals(mask.shape(), new int[] {gs[0], gs[1], gs[2], gs[3], window})) {
+        if (!java.util.Arrays.equals(mask.shape(), WindowLayout.WINDOW_ROWS.shape(g))) {
             throw new IllegalArgumentException("maxPool2dBackward mask must be [N, C, outH, outW, kH*kW], mask="
                 + Shapes.toString(mask.shape()) + ", gradOut=" + Shapes.toString(gs));
         }
         requireMask(mask, "maxPool2dBackward");
-        final RingTensor repeated = repeat(gradOut.share(), window, mask.shape());
+        final RingTensor repeated = repeat(gradOut.share(), g.windowSize(), mask.shape());
         try (SecretTensor spread = new SecretTensor(repeated, gradOut.fracBits());
              SecretTensor routed = ops.mul(spread, mask)) {
-            final UnsafeBuffer src = routed.share().buffer();
             final RingTensor out = RingTensor.zeros(inputShape);
-            final UnsafeBuffer dst = out.buffer();
-            // Element offsets as in the pooling; tensors are below 2 GiB, so int byte offsets hold.
-            int at = 0;
-            for (int plane = 0; plane < g.planes; plane++) {
-                final int base = plane * g.h * g.w;
-                for (int y = 0; y < g.outH; y++) {
-                    for (int xo = 0; xo < g.outW; xo++) {
-                        final int corner = base + y * sH * g.w + xo * sW;
-                        for (int i = 0; i < kH; i++) {
-                            for (int j = 0; j < kW; j++, at += Long.BYTES) {
-                                final int idx = (corner + i * g.w + j) * Long.BYTES;
-                                dst.putLong(idx, dst.getLong(idx) + src.getLong(at));
-                            }
-                        }
-                    }
-                }
-            }
+            backend().windowScatterAdd(routed.share(), g, WindowLayout.WINDOW_ROWS, out);
             return new SecretTensor(out, routed.fracBits());
         }
     }
@@ -302,27 +286,9 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     /** Local window sums of each party's share, then {@link #scale} by {@code 1 / (kH kW)} (one truncation). */
     @Override
     public SecretTensor avgPool2d(final SecretTensor x, final int kH, final int kW, final int sH, final int sW) {
-        final Pool g = Pool.of(x.shape(), kH, kW, sH, sW, "avgPool2d");
-        final int[] s = x.shape();
-        final UnsafeBuffer in = x.share().buffer();
-        final RingTensor sums = RingTensor.zeros(s[0], s[1], g.outH, g.outW);
-        final UnsafeBuffer dst = sums.buffer();
-        int at = 0;
-        for (int plane = 0; plane < g.planes; plane++) {
-            final int base = plane * g.h * g.w;
-            for (int y = 0; y < g.outH; y++) {
-                for (int xo = 0; xo < g.outW; xo++, at += Long.BYTES) {
-                    final int corner = base + y * sH * g.w + xo * sW;
-                    long sum = 0;
-                    for (int i = 0; i < kH; i++) {
-                        for (int j = 0; j < kW; j++) {
-                            sum += in.getLong((corner + i * g.w + j) * Long.BYTES);
-                        }
-                    }
-                    dst.putLong(at, sum);
-                }
-            }
-        }
+        final WindowGeometry g = WindowGeometry.pooling("avgPool2d", x.shape(), kH, kW, sH, sW);
+        final RingTensor sums = RingTensor.zeros(g.outputShape());
+        backend().windowGather(x.share(), g, WindowLayout.WINDOW_SUM, sums);
         try (SecretTensor summed = new SecretTensor(sums, x.fracBits())) {
             return scale(summed, 1f / (kH * kW));
         }
@@ -332,28 +298,11 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     @Override
     public SecretTensor avgPool2dBackward(final SecretTensor gradOut, final int[] inputShape, final int kH,
                                           final int kW, final int sH, final int sW) {
-        final Pool g = Pool.of(inputShape, kH, kW, sH, sW, "avgPool2dBackward");
-        g.requireOut(gradOut.shape(), "avgPool2dBackward");
+        final WindowGeometry g = WindowGeometry.pooling("avgPool2dBackward", inputShape, kH, kW, sH, sW);
+        g.requireOutputShape("avgPool2dBackward", "gradOut", gradOut.shape(), g.channels());
         try (SecretTensor scaled = scale(gradOut, 1f / (kH * kW))) {
-            final UnsafeBuffer src = scaled.share().buffer();
             final RingTensor out = RingTensor.zeros(inputShape);
-            final UnsafeBuffer dst = out.buffer();
-            int at = 0;
-            for (int plane = 0; plane < g.planes; plane++) {
-                final int base = plane * g.h * g.w;
-                for (int y = 0; y < g.outH; y++) {
-                    for (int xo = 0; xo < g.outW; xo++, at += Long.BYTES) {
-                        final int corner = base + y * sH * g.w + xo * sW;
-                        final long v = src.getLong(at);
-                        for (int i = 0; i < kH; i++) {
-                            for (int j = 0; j < kW; j++) {
-                                final int idx = (corner + i * g.w + j) * Long.BYTES;
-                                dst.putLong(idx, dst.getLong(idx) + v);
-                            }
-                        }
-                    }
-                }
-            }
+            backend().windowScatterAdd(scaled.share(), g, WindowLayout.WINDOW_SUM, out);
             return new SecretTensor(out, scaled.fracBits());
         }
     }
@@ -369,20 +318,24 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
 
     // ------------------------------------------------------------------------------------------- helpers
 
-    /** Each element of {@code in} repeated {@code k} times, as a new tensor of {@code shape}. */
-    private static RingTensor repeat(final RingTensor in, final int k, final int[] shape) {
+    /**
+     * Each element of {@code in} repeated {@code k} times, as a new tensor of {@code shape}: the scatter of one
+     * value per window over {@code 1 x k} windows that tile a row ({@link WindowLayout#WINDOW_SUM}).
+     */
+    private RingTensor repeat(final RingTensor in, final int k, final int[] shape) {
         final RingTensor out = RingTensor.zeros(shape);
-        final UnsafeBuffer src = in.buffer();
-        final UnsafeBuffer dst = out.buffer();
-        final int bytes = Math.toIntExact(in.numel() * Long.BYTES);
-        int at = 0;
-        for (int from = 0; from < bytes; from += Long.BYTES) {
-            final long v = src.getLong(from);
-            for (int j = 0; j < k; j++, at += Long.BYTES) {
-                dst.putLong(at, v);
-            }
+        final int n = Math.toIntExact(in.numel());
+        if (n > 0) {
+            final WindowGeometry row = WindowGeometry.pooling("repeat", new int[] {1, 1, 1, Math.multiplyExact(n, k)},
+                1, k, 1, k);
+            backend().windowScatterAdd(in.reshape(1, 1, 1, n), row, WindowLayout.WINDOW_SUM,
+                out.reshape(1, 1, 1, n * k));
         }
         return out;
+    }
+
+    private Backend backend() {
+        return ops.session().backend();
     }
 
     private static void requireSameShape(final SecretTensor a, final SecretTensor b, final String op) {
@@ -396,43 +349,6 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
         if (mask.fracBits() != 0) {
             throw new IllegalArgumentException(op + " needs a 0/1 mask with 0 fractional bits, fracBits="
                 + mask.fracBits());
-        }
-    }
-
-    /** Pooling geometry of an input {@code [N, C, H, W]}, no padding. */
-    private static final class Pool {
-        private final int n;
-        private final int c;
-        private final int planes;
-        private final int h;
-        private final int w;
-        private final int outH;
-        private final int outW;
-
-        private Pool(final int[] s, final int outH, final int outW) {
-            this.n = s[0];
-            this.c = s[1];
-            this.planes = Math.multiplyExact(s[0], s[1]);
-            this.h = s[2];
-            this.w = s[3];
-            this.outH = outH;
-            this.outW = outW;
-        }
-
-        static Pool of(final int[] s, final int kH, final int kW, final int sH, final int sW, final String op) {
-            if (s.length != 4 || kH < 1 || kW < 1 || sH < 1 || sW < 1 || kH > s[2] || kW > s[3]) {
-                throw new IllegalArgumentException(op + " needs an input [N, C, H, W], 1 <= kernel <= input and "
-                    + "strides >= 1, shape=" + Shapes.toString(s) + ", kH=" + kH + ", kW=" + kW + ", sH=" + sH
-                    + ", sW=" + sW);
-            }
-            return new Pool(s, (s[2] - kH) / sH + 1, (s[3] - kW) / sW + 1);
-        }
-
-        void requireOut(final int[] gradOut, final String op) {
-            if (!java.util.Arrays.equals(gradOut, new int[] {n, c, outH, outW})) {
-                throw new IllegalArgumentException(op + " gradOut must be [N, C, outH, outW] = "
-                    + Shapes.toString(new int[] {n, c, outH, outW}) + ", gradOut=" + Shapes.toString(gradOut));
-            }
         }
     }
 }
