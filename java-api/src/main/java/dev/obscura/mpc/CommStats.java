@@ -9,7 +9,7 @@ import java.util.Map;
  * operation. An operation is counted inclusively: a ReLU's counters include the multiplications inside it.
  *
  * <pre>{@code
- * try (CommStats.Scope op = stats.operation("matmul")) {
+ * try (CommStats.Operation op = stats.operation("matmul")) {
  *     ... send, receive, stats.round() ...
  * }
  * }</pre>
@@ -43,9 +43,9 @@ public final class CommStats {
         rounds += n;
     }
 
-    /** Opens the counting scope of one operation; close it when the operation ends. */
-    public Scope operation(final String name) {
-        return new Scope(name, snapshot());
+    /** Starts counting one operation; close the result when the operation ends. */
+    public Operation operation(final String name) {
+        return new Operation(name, snapshot());
     }
 
     /** Opens an offline phase (waiting for or deriving dealer material); nested phases count once. */
@@ -84,13 +84,13 @@ public final class CommStats {
             transport.bytesReceivedFrom(dealerId) + toDealer, now - startNanos - off, off);
     }
 
-    /** The counting scope of one operation. */
-    public final class Scope implements AutoCloseable {
+    /** The counting of one operation, from {@link #operation} until {@link #close()}. */
+    public final class Operation implements AutoCloseable {
         private final String name;
         private final Counters start;
         private boolean closed;
 
-        private Scope(final String name, final Counters start) {
+        private Operation(final String name, final Counters start) {
             this.name = name;
             this.start = start;
         }

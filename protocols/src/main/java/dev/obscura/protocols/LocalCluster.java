@@ -86,7 +86,7 @@ public final class LocalCluster implements AutoCloseable {
         Throwable setupFailure = null;
         try {
             session = Session.establish(network.endpoint(id), backend, fixedPoint);
-            ops = suite.init(session);
+            ops = new SecureOps(suite.init(session));
         } catch (Throwable t) {
             setupFailure = t;
             network.fail("party " + id + " failed: " + t.getClass().getSimpleName());

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.obscura.backend.Backend;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecretTensor;
-import dev.obscura.mpc.SecureOps;
+import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.Transport;
 import dev.obscura.mpc.TransportException;
@@ -235,7 +235,7 @@ final class FailureTest {
         }
 
         @Override
-        public SecureOps init(final Session session) {
+        public SecurePrimitives init(final Session session) {
             return new AdditiveSuite().init(session);
         }
 

@@ -13,6 +13,7 @@ import dev.obscura.mpc.Preprocessing;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
+import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.Transport;
 import dev.obscura.protocols.additive.AdditiveSuite;
@@ -322,7 +323,7 @@ final class SecurityHygieneTest {
                             suite.runDealer(t, backend);
                         } else {
                             try (Session session = Session.establish(t, backend, FixedPoint.defaultEncoding())) {
-                                program.apply(suite.init(session));
+                                program.apply(new SecureOps(suite.init(session)));
                             }
                         }
                     } catch (RuntimeException | Error e) {
@@ -474,7 +475,7 @@ final class SecurityHygieneTest {
         }
 
         @Override
-        public SecureOps init(final Session session) {
+        public SecurePrimitives init(final Session session) {
             return delegate.init(session);
         }
 

@@ -2,7 +2,7 @@ package dev.obscura.protocols.additive;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.mpc.ProtocolSuite;
-import dev.obscura.mpc.SecureOps;
+import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.Transport;
 import dev.obscura.protocols.dealer.Dealer;
@@ -26,7 +26,7 @@ public final class AdditiveSuite implements ProtocolSuite {
     }
 
     @Override
-    public SecureOps init(final Session session) {
+    public SecurePrimitives init(final Session session) {
         return new AdditiveOps(session, DealerClient.connect(session));
     }
 

@@ -1,5 +1,6 @@
 package dev.obscura.protocols.dealer;
 
+import dev.obscura.mpc.Bilinear;
 import dev.obscura.ring.RingTensor;
 
 /** A Beaver triple shaped for one {@link Bilinear} map. Dealer traffic: the last party's share of c only. */

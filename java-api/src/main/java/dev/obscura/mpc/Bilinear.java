@@ -1,4 +1,4 @@
-package dev.obscura.protocols.dealer;
+package dev.obscura.mpc;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
@@ -8,10 +8,10 @@ import java.util.Arrays;
 
 /**
  * A bilinear map {@code (x, y) -> op(x, y)} over the ring with fixed operand shapes: elementwise product, matrix
- * product (with transposes and batching), 2-D convolution and its two backward convolutions. One Beaver routine
- * serves them all by taking the map as a parameter (as CrypTen's {@code beaver.py} does), and the dealer's triple
- * for it is shaped for the map itself, so a convolution triple costs the convolution's operands, not an
- * elementwise triple per multiplication.
+ * product (with transposes and batching), 2-D convolution and its two backward convolutions. It is the typed
+ * description that {@link SecurePrimitives#multiply} takes, so that one product routine serves them all (as
+ * CrypTen's {@code beaver.py} does); the additive suite's dealer shapes its Beaver triple for the map itself, so a
+ * convolution triple costs the convolution's operands, not an elementwise triple per multiplication.
  *
  * @param kind   which map
  * @param shapeX shape of the left operand
