@@ -19,7 +19,8 @@ import java.util.Map;
  */
 public final class CommStats {
     private final Transport transport;
-    private final int dealerId;
+    private final int firstHelper;
+    private final int helpers;
     private final long startNanos = System.nanoTime();
     private final Map<String, Counters> byOperation = new LinkedHashMap<>();
     private long rounds;
@@ -28,9 +29,14 @@ public final class CommStats {
     private int offlineDepth;
     private final Offline offline = new Offline();
 
-    public CommStats(final Transport transport) {
+    /**
+     * Counters of the endpoint {@code transport}, in a network with {@code helpers} helper endpoints after the
+     * parties, whose traffic is counted as dealer bytes.
+     */
+    public CommStats(final Transport transport, final int helpers) {
         this.transport = transport;
-        this.dealerId = transport.parties();
+        this.firstHelper = transport.parties();
+        this.helpers = helpers;
     }
 
     /** Declares one communication round. */
@@ -79,9 +85,14 @@ public final class CommStats {
     private Counters snapshot() {
         final long now = System.nanoTime();
         final long off = offlineNanos + (offlineDepth > 0 ? now - offlineStart : 0);
-        final long toDealer = transport.bytesSentTo(dealerId);
-        return new Counters(1, rounds, transport.bytesSent() - toDealer,
-            transport.bytesReceivedFrom(dealerId) + toDealer, now - startNanos - off, off);
+        long toHelpers = 0;
+        long fromHelpers = 0;
+        for (int h = firstHelper; h < firstHelper + helpers; h++) {
+            toHelpers += transport.bytesSentTo(h);
+            fromHelpers += transport.bytesReceivedFrom(h);
+        }
+        return new Counters(1, rounds, transport.bytesSent() - toHelpers, fromHelpers + toHelpers,
+            now - startNanos - off, off);
     }
 
     /** The counting of one operation, from {@link #operation} until {@link #close()}. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Backends;
 import dev.obscura.mpc.Counters;
+import dev.obscura.mpc.HelperRole;
 import dev.obscura.mpc.Preprocessing;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecretTensor;
@@ -319,10 +320,11 @@ final class SecurityHygieneTest {
                 final Transport t = new RecordingTransport(net.endpoint(id), secrets);
                 threads.add(new Thread(() -> {
                     try {
-                        if (id == parties) {
-                            suite.runDealer(t, backend);
+                        if (id >= parties) {
+                            suite.helperRoles().get(id - parties).run(t, backend);
                         } else {
-                            try (Session session = Session.establish(t, backend, FixedPoint.defaultEncoding())) {
+                            try (Session session = Session.establish(t, backend, FixedPoint.defaultEncoding(),
+                                suite.helperRoles().size())) {
                                 program.apply(new SecureOps(suite.init(session)));
                             }
                         }
@@ -470,18 +472,15 @@ final class SecurityHygieneTest {
         }
 
         @Override
-        public boolean needsDealer() {
-            return true;
+        public List<HelperRole> helperRoles() {
+            return List.of(new HelperRole("dealer", (transport, backend) -> {
+                throw new IllegalStateException("the dealer ran out of entropy");
+            }));
         }
 
         @Override
         public SecurePrimitives init(final Session session) {
             return delegate.init(session);
-        }
-
-        @Override
-        public void runDealer(final Transport dealerTransport, final Backend backend) {
-            throw new IllegalStateException("the dealer ran out of entropy");
         }
     }
 
