@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * The operations on secret-shared tensors that one party runs, SPMD: every party calls the same operations in the
- * same order on its own shares. The result of every operation is a new {@link SecretTensor} owned by the caller.
+ * same order on its own shares. The result of every operation is a new {@link SecretTensor} that belongs to the
+ * innermost open {@link #scope()}, or to the caller when none is open.
  *
  * <p>One class for every protocol suite: it is built over a suite's {@link SecurePrimitives} (input, open, the
  * local linear operations, the product of a bilinear map, truncation, comparison), and everything else is written
@@ -26,6 +27,17 @@ import java.util.Optional;
  * truncated by the excess, so fixed point x fixed point stays fixed point, and a bit (0) x fixed point needs no
  * truncation. Additions need equal scales.
  *
+ * <h2>Lifetimes</h2>
+ * A {@link Scope} releases, when it closes, every tensor these operations made while it was the innermost open
+ * one, except what the code {@link Scope#keep keeps}:
+ * <pre>{@code
+ * try (Scope s = ops.scope()) {
+ *     SecretTensor d = ops.sub(a, b);
+ *     return s.keep(ops.add(b, ops.relu(d)));     // d and the ReLU are released here
+ * }
+ * }</pre>
+ * Without a scope, the caller closes every result, as with any {@link AutoCloseable}.
+ *
  * <h2>Errors</h2>
  * Wrong shapes or scales throw {@link IllegalArgumentException} naming them; communication failures throw
  * {@link TransportException}. No message ever contains a share, a mask or a revealed value.
@@ -37,6 +49,7 @@ public final class SecureOps {
     private final Session session;
     private final Backend be;
     private final int f;
+    private final Scope.Stack scopes = new Scope.Stack(t -> ((SecretTensor) t).close());
 
     /** The operations over {@code primitives}, for their session. */
     public SecureOps(final SecurePrimitives primitives) {
@@ -54,6 +67,29 @@ public final class SecureOps {
     /** The suite's offline/online separation, if it uses preprocessing. */
     public Optional<Preprocessing> preprocessing() {
         return primitives.preprocessing();
+    }
+
+    // ------------------------------------------------------------------------------------------------- lifetimes
+
+    /**
+     * Opens a scope inside the innermost open one: every secret tensor made by these operations until it closes
+     * belongs to it, and is released when it closes unless {@link Scope#keep kept}.
+     */
+    public Scope scope() {
+        return scopes.open();
+    }
+
+    /**
+     * A secret tensor over {@code share}, a share this party computed locally (re-indexing its shares, say),
+     * taking ownership: it belongs to the innermost open scope like every result of these operations.
+     */
+    public SecretTensor adopt(final RingTensor share, final int fracBits) {
+        return scopes.track(new SecretTensor(share, fracBits));
+    }
+
+    /** Takes {@code x} out of every open scope (a model parameter, say): the caller owns it. Returns it. */
+    public SecretTensor detach(final SecretTensor x) {
+        return scopes.detach(x);
     }
 
     // ------------------------------------------------------------------------------------------------ in and out
@@ -82,7 +118,7 @@ public final class SecureOps {
                 }
             }
             try {
-                return wrap(primitives.input(owner, encoded, shape), f);
+                return adopt(primitives.input(owner, encoded, shape), f);
             } finally {
                 if (encoded != null) {
                     encoded.close();
@@ -100,7 +136,7 @@ public final class SecureOps {
                 + Shapes.toString(shape) + ", values=" + values);
         }
         try (CommStats.Operation ignored = session.stats().operation("input")) {
-            return wrap(primitives.input(owner, mine ? values : null, shape), fracBits);
+            return adopt(primitives.input(owner, mine ? values : null, shape), fracBits);
         }
     }
 
@@ -113,7 +149,7 @@ public final class SecureOps {
             }
             be.encode(values, 0, f, encoded);
             // The shares of 0 (rank 0) plus the public value: the shares of the value, of the value's shape.
-            return wrap(primitives.addPublic(zero, encoded), f);
+            return adopt(primitives.addPublic(zero, encoded), f);
         }
     }
 
@@ -156,23 +192,23 @@ public final class SecureOps {
     /** {@code a + b}, broadcasting; equal scales. No communication. */
     public SecretTensor add(final SecretTensor a, final SecretTensor b) {
         checkSameScale(a, b, "add");
-        return wrap(primitives.add(a.share(), b.share()), a.fracBits());
+        return adopt(primitives.add(a.share(), b.share()), a.fracBits());
     }
 
     /** {@code a - b}, broadcasting; equal scales. No communication. */
     public SecretTensor sub(final SecretTensor a, final SecretTensor b) {
         checkSameScale(a, b, "sub");
-        return wrap(primitives.sub(a.share(), b.share()), a.fracBits());
+        return adopt(primitives.sub(a.share(), b.share()), a.fracBits());
     }
 
     /** {@code -a}. No communication. */
     public SecretTensor neg(final SecretTensor a) {
-        return wrap(primitives.neg(a.share()), a.fracBits());
+        return adopt(primitives.neg(a.share()), a.fracBits());
     }
 
     /** {@code a + p} for a public ring tensor {@code p} with the same scale as {@code a}, broadcasting. */
     public SecretTensor addPublic(final SecretTensor a, final RingTensor p) {
-        return wrap(primitives.addPublic(a.share(), p), a.fracBits());
+        return adopt(primitives.addPublic(a.share(), p), a.fracBits());
     }
 
     /**
@@ -195,7 +231,7 @@ public final class SecureOps {
 
     /** {@code a * k} for a public integer {@code k}: local, no truncation. */
     public SecretTensor mulInteger(final SecretTensor a, final long k) {
-        return wrap(primitives.mulInteger(a.share(), k), a.fracBits());
+        return adopt(primitives.mulInteger(a.share(), k), a.fracBits());
     }
 
     /** Sum over {@code axis} (negative counts from the end), which is removed from the shape. Local. */
@@ -206,7 +242,7 @@ public final class SecureOps {
             throw new IllegalArgumentException("axis out of range, axis=" + axis + ", shape="
                 + Shapes.toString(shape));
         }
-        return wrap(primitives.sum(a.share(), ax), a.fracBits());
+        return adopt(primitives.sum(a.share(), ax), a.fracBits());
     }
 
     // ------------------------------------------------------------------------------------------------- products
@@ -254,10 +290,10 @@ public final class SecureOps {
     /** A product with {@code fracBits} fractional bits, truncated back to the session's f when it has more. */
     private SecretTensor rescale(final RingTensor product, final int fracBits) {
         if (fracBits <= f) {
-            return wrap(product, fracBits);
+            return adopt(product, fracBits);
         }
         try (product) {
-            return wrap(primitives.truncate(product, fracBits - f), f);
+            return adopt(primitives.truncate(product, fracBits - f), f);
         }
     }
 
@@ -272,7 +308,7 @@ public final class SecureOps {
                 + ", fracBits=" + a.fracBits());
         }
         try (CommStats.Operation ignored = session.stats().operation("truncate")) {
-            return wrap(primitives.truncate(a.share(), bits), a.fracBits() - bits);
+            return adopt(primitives.truncate(a.share(), bits), a.fracBits() - bits);
         }
     }
 
@@ -281,21 +317,21 @@ public final class SecureOps {
     /** {@code [a < 0]} as a shared 0/1 integer (0 fractional bits), exact for every ring value. */
     public SecretTensor lessThanZero(final SecretTensor a) {
         try (CommStats.Operation ignored = session.stats().operation("lessThanZero")) {
-            return wrap(primitives.lessThanZero(a.share()), 0);
+            return adopt(primitives.lessThanZero(a.share()), 0);
         }
     }
 
     /** {@code max(a, 0)}, exact. */
     public SecretTensor relu(final SecretTensor a) {
         try (CommStats.Operation ignored = session.stats().operation("relu")) {
-            return wrap(primitives.relu(a.share()), a.fracBits());
+            return adopt(primitives.relu(a.share()), a.fracBits());
         }
     }
 
     /** {@code [a >= 0]} as a shared 0/1 integer: the derivative of ReLU (taking 1 at 0). */
     public SecretTensor reluDerivative(final SecretTensor a) {
         try (CommStats.Operation ignored = session.stats().operation("reluDerivative")) {
-            return wrap(primitives.nonNegative(a.share()), 0);
+            return adopt(primitives.nonNegative(a.share()), 0);
         }
     }
 
@@ -305,10 +341,8 @@ public final class SecureOps {
             throw new IllegalArgumentException("where needs a 0/1 condition with 0 fractional bits, fracBits="
                 + cond.fracBits());
         }
-        try (CommStats.Operation ignored = session.stats().operation("where");
-             SecretTensor diff = sub(a, b);
-             SecretTensor picked = mul(cond, diff)) {
-            return add(b, picked);
+        try (CommStats.Operation ignored = session.stats().operation("where"); Scope s = scope()) {
+            return s.keep(add(b, mul(cond, sub(a, b))));
         }
     }
 
@@ -366,11 +400,6 @@ public final class SecureOps {
 
     // ------------------------------------------------------------------------------------------------- helpers
 
-    /** A new secret tensor over {@code share} (taking ownership) with {@code fracBits}. */
-    private SecretTensor wrap(final RingTensor share, final int fracBits) {
-        return new SecretTensor(share, fracBits);
-    }
-
     private void checkParty(final int party) {
         if (party < 0 || party >= session.parties()) {
             throw new IllegalArgumentException("no such party, party=" + party + ", parties=" + session.parties());
@@ -389,7 +418,10 @@ public final class SecureOps {
         return "SecureOps[" + session + "]";
     }
 
-    /** Result of {@link #maxPool2d}: pooled values and the one-hot argmax mask {@code [N, C, outH, outW, kH*kW]}. */
+    /**
+     * Result of {@link #maxPool2d}: pooled values and the one-hot argmax mask {@code [N, C, outH, outW, kH*kW]}.
+     * Inside a scope, keep the two tensors, not this record.
+     */
     public record MaxPoolResult(SecretTensor values, SecretTensor argmaxMask) implements AutoCloseable {
         @Override
         public void close() {
