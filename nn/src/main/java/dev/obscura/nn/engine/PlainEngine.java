@@ -4,6 +4,7 @@ import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.FloatGemm;
 import dev.obscura.backend.FloatGemms;
 import dev.obscura.backend.JavaFloatGemm;
+import dev.obscura.mpc.Scope;
 import dev.obscura.ring.Shapes;
 import java.util.Arrays;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import java.util.Objects;
  */
 public final class PlainEngine implements TensorEngine<PlainTensor> {
     private final FloatGemm gemm;
+    /** Heap tensors need no release: the scopes only nest, keep and own. */
+    private final Scope.Stack scopes = new Scope.Stack(t -> { });
     private float[] cols = new float[0];
 
     /** An engine with the GEMM {@link FloatGemms#create()} picks. */
@@ -65,6 +68,16 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     @Override
     public void release(final PlainTensor t) {
         // Heap memory: the garbage collector frees it.
+    }
+
+    @Override
+    public Scope scope() {
+        return scopes.open();
+    }
+
+    @Override
+    public PlainTensor detach(final PlainTensor t) {
+        return scopes.detach(t);
     }
 
     // --------------------------------------------------------------------------------------------- linear

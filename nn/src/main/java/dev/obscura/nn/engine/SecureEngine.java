@@ -1,6 +1,7 @@
 package dev.obscura.nn.engine;
 
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.mpc.Scope;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.nn.loss.SoftmaxCrossEntropy;
@@ -102,7 +103,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     /** Shares of zero (every party holds 0): no communication. */
     @Override
     public SecretTensor zeros(final int... shape) {
-        return new SecretTensor(RingTensor.zeros(shape), fracBits);
+        return ops.adopt(RingTensor.zeros(shape), fracBits);
     }
 
     /** Reveals {@code t} to EVERY party ({@link SecureOps#reveal}, one round). */
@@ -129,6 +130,17 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     @Override
     public void release(final SecretTensor t) {
         t.close();
+    }
+
+    /** A scope of the operations ({@link SecureOps#scope()}): every engine shares its operations' scopes. */
+    @Override
+    public Scope scope() {
+        return ops.scope();
+    }
+
+    @Override
+    public SecretTensor detach(final SecretTensor t) {
+        return ops.detach(t);
     }
 
     // --------------------------------------------------------------------------------------------- linear
@@ -192,7 +204,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
             }
         }
         out.copyFrom(acc);
-        return new SecretTensor(out, x.fracBits());
+        return ops.adopt(out, x.fracBits());
     }
 
     @Override
@@ -295,7 +307,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
                     }
                 }
             }
-            return new SecretTensor(out, routed.fracBits());
+            return ops.adopt(out, routed.fracBits());
         }
     }
 
@@ -354,7 +366,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
                     }
                 }
             }
-            return new SecretTensor(out, scaled.fracBits());
+            return ops.adopt(out, scaled.fracBits());
         }
     }
 
