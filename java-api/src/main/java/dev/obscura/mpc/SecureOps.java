@@ -9,6 +9,8 @@ import dev.obscura.ring.Shapes;
 import java.util.Objects;
 import java.util.Optional;
 
+// Over 450 lines, for a reason: this is the one place where every operation is written and documented (its
+// scale, cost and range); the Javadoc is half of it.
 /**
  * The operations on secret-shared tensors that one party runs, SPMD: every party calls the same operations in the
  * same order on its own shares. The result of every operation is a new {@link SecretTensor} that belongs to the
@@ -26,6 +28,38 @@ import java.util.Optional;
  * {@code f}: when {@code fa + fb} exceeds the session's f, the product is
  * truncated by the excess, so fixed point x fixed point stays fixed point, and a bit (0) x fixed point needs no
  * truncation. Additions need equal scales.
+ *
+ * <h2>Ranges</h2>
+ * Every result is exact in the ring Z_2^64. A value with {@code fb} fractional bits is its ring element, read as a
+ * signed 64-bit integer, times {@code 2^-fb}; the table says when a result also equals the real result. Nothing is
+ * checked at run time: a result outside its range is wrong without an error (at f = 16, {@code mul} of 1e5 by 1e5).
+ * <table>
+ *   <caption>Range of each result, at the session's f fractional bits</caption>
+ *   <tr><th>operations</th><th>exact while</th></tr>
+ *   <tr><td>{@link #input}, {@link #constant}</td><td>every value is below {@code 2^(62-f)} in magnitude
+ *       ({@link dev.obscura.ring.FixedPoint#maxMagnitude()}, about 7.0e13 at f = 16); the owner refuses any
+ *       other</td></tr>
+ *   <tr><td>{@link #inputRing}, {@link #open}, {@link #reveal}, {@link #revealTo}</td><td>always</td></tr>
+ *   <tr><td>{@link #add}, {@link #sub}, {@link #neg}, {@link #addPublic}, {@link #mulInteger}, {@link #sum},
+ *       and products with an integer or bit operand (no truncation)</td><td>the result is below {@code 2^(62-f)}
+ *       in magnitude (a ring element below 2^62), the range that every value keeps for a later truncation to be
+ *       exact; partial sums may wrap, only the result counts</td></tr>
+ *   <tr><td>truncated products: {@link #mul}, {@link #matmul}, {@link #conv2d}, {@link #conv2dBackwardInput},
+ *       {@link #conv2dBackwardWeight}, {@link #mulPublic}, {@link #matmulPublic}</td><td>each product, and each
+ *       sum of products of a matrix product or convolution, is below {@code 2^(62-fa-fb)} in magnitude, so that
+ *       the untruncated ring element is below 2^62: {@code 2^(62-2f)} for fixed point x fixed point
+ *       ({@link dev.obscura.ring.FixedPoint#maxProductMagnitude()}, about 1.07e9 at f = 16); the result is then
+ *       within 1 ulp, and beyond it the truncation can destroy it</td></tr>
+ *   <tr><td>{@link #truncate}</td><td>the input's ring element is below 2^62 in magnitude (1 ulp)</td></tr>
+ *   <tr><td>{@link #lessThanZero}, {@link #reluDerivative}, {@link #relu}, {@link #where}</td><td>always: exact
+ *       for every ring value</td></tr>
+ *   <tr><td>{@link #max}, {@link #maxPool2d}, {@link #argmax}</td><td>the differences of the values compared
+ *       are below 2^63 as ring elements, which every pair of values in range satisfies</td></tr>
+ *   <tr><td>{@link #exp}, {@link #reciprocal}, {@link #softmax} (f from 8 to 24)</td><td>within the error bounds
+ *       of {@link Approximations} on their domains, at f = 16: {@code [-11.09, 11.09)} for exp (0 below, 2^16
+ *       above), {@code [2^-16, 2^16)} for the reciprocal (clamped outside), every input below 2^44 in magnitude
+ *       for softmax</td></tr>
+ * </table>
  *
  * <h2>Lifetimes</h2>
  * A {@link Scope} releases, when it closes, every tensor these operations made while it was the innermost open
@@ -213,7 +247,8 @@ public final class SecureOps {
 
     /**
      * {@code a * p} elementwise for a public ring tensor {@code p} with {@code pFracBits} fractional bits,
-     * broadcasting; truncated as a product (see the class comment). No communication unless it truncates.
+     * broadcasting; truncated as a product (see the class comment), exact while every product is below
+     * {@code 2^(62-f-pFracBits)} in magnitude. No communication unless it truncates.
      */
     public SecretTensor mulPublic(final SecretTensor a, final RingTensor p, final int pFracBits) {
         try (CommStats.Operation ignored = session.stats().operation("mulPublic")) {
@@ -221,7 +256,7 @@ public final class SecureOps {
         }
     }
 
-    /** {@code a · p} (matrix product) with a public right-hand side, truncated as a product. */
+    /** {@code a · p} with a public right-hand side, truncated as a product: as {@link #mulPublic}, per sum. */
     public SecretTensor matmulPublic(final SecretTensor a, final RingTensor p, final int pFracBits,
                                      final boolean transposeA, final boolean transposeP) {
         try (CommStats.Operation ignored = session.stats().operation("matmulPublic")) {
@@ -247,7 +282,10 @@ public final class SecureOps {
 
     // ------------------------------------------------------------------------------------------------- products
 
-    /** Elementwise product, same shapes. One round, then a truncation when both are fixed point. */
+    /**
+     * Elementwise product, same shapes. One round, then a truncation when both are fixed point, exact (1 ulp) while
+     * every product is below {@code 2^(62-2f)} in magnitude (see Ranges).
+     */
     public SecretTensor mul(final SecretTensor a, final SecretTensor b) {
         if (!Shapes.equal(a.shape(), b.shape())) {
             throw new IllegalArgumentException("mul needs equal shapes, a=" + Shapes.toString(a.shape()) + ", b="
@@ -256,13 +294,19 @@ public final class SecureOps {
         return bilinear("mul", Bilinear.mul(a.shape()), a, b);
     }
 
-    /** Matrix product (optionally transposed, optionally batched, as {@link Backend#matmul}). */
+    /**
+     * Matrix product (optionally transposed, optionally batched, as {@link Backend#matmul}); fixed point, exact while
+     * every output element (a sum of products) is below {@code 2^(62-2f)} in magnitude (see Ranges).
+     */
     public SecretTensor matmul(final SecretTensor a, final SecretTensor b, final boolean transposeA,
                                final boolean transposeB) {
         return bilinear("matmul", Bilinear.matmul(a.shape(), b.shape(), transposeA, transposeB), a, b);
     }
 
-    /** 2-D convolution of {@code input [N,C,H,W]} with {@code weight [O,C,kH,kW]}, convolution-shaped triple. */
+    /**
+     * 2-D convolution of {@code input [N,C,H,W]} with {@code weight [O,C,kH,kW]}; fixed point, exact while every
+     * output element is below {@code 2^(62-2f)} in magnitude, as its gradients (see Ranges).
+     */
     public SecretTensor conv2d(final SecretTensor input, final SecretTensor weight, final Conv2dSpec spec) {
         return bilinear("conv2d", Bilinear.conv2d(input.shape(), weight.shape(), spec), input, weight);
     }
