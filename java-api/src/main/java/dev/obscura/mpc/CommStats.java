@@ -9,7 +9,7 @@ import java.util.Map;
  * operation. An operation is counted inclusively: a ReLU's counters include the multiplications inside it.
  *
  * <pre>{@code
- * try (CommStats.Scope op = stats.operation("matmul")) {
+ * try (CommStats.Operation op = stats.operation("matmul")) {
  *     ... send, receive, stats.round() ...
  * }
  * }</pre>
@@ -19,7 +19,8 @@ import java.util.Map;
  */
 public final class CommStats {
     private final Transport transport;
-    private final int dealerId;
+    private final int firstHelper;
+    private final int helpers;
     private final long startNanos = System.nanoTime();
     private final Map<String, Counters> byOperation = new LinkedHashMap<>();
     private long rounds;
@@ -28,9 +29,14 @@ public final class CommStats {
     private int offlineDepth;
     private final Offline offline = new Offline();
 
-    public CommStats(final Transport transport) {
+    /**
+     * Counters of the endpoint {@code transport}, in a network with {@code helpers} helper endpoints after the
+     * parties, whose traffic is counted as dealer bytes.
+     */
+    public CommStats(final Transport transport, final int helpers) {
         this.transport = transport;
-        this.dealerId = transport.parties();
+        this.firstHelper = transport.parties();
+        this.helpers = helpers;
     }
 
     /** Declares one communication round. */
@@ -43,9 +49,9 @@ public final class CommStats {
         rounds += n;
     }
 
-    /** Opens the counting scope of one operation; close it when the operation ends. */
-    public Scope operation(final String name) {
-        return new Scope(name, snapshot());
+    /** Starts counting one operation; close the result when the operation ends. */
+    public Operation operation(final String name) {
+        return new Operation(name, snapshot());
     }
 
     /** Opens an offline phase (waiting for or deriving dealer material); nested phases count once. */
@@ -79,18 +85,23 @@ public final class CommStats {
     private Counters snapshot() {
         final long now = System.nanoTime();
         final long off = offlineNanos + (offlineDepth > 0 ? now - offlineStart : 0);
-        final long toDealer = transport.bytesSentTo(dealerId);
-        return new Counters(1, rounds, transport.bytesSent() - toDealer,
-            transport.bytesReceivedFrom(dealerId) + toDealer, now - startNanos - off, off);
+        long toHelpers = 0;
+        long fromHelpers = 0;
+        for (int h = firstHelper; h < firstHelper + helpers; h++) {
+            toHelpers += transport.bytesSentTo(h);
+            fromHelpers += transport.bytesReceivedFrom(h);
+        }
+        return new Counters(1, rounds, transport.bytesSent() - toHelpers, fromHelpers + toHelpers,
+            now - startNanos - off, off);
     }
 
-    /** The counting scope of one operation. */
-    public final class Scope implements AutoCloseable {
+    /** The counting of one operation, from {@link #operation} until {@link #close()}. */
+    public final class Operation implements AutoCloseable {
         private final String name;
         private final Counters start;
         private boolean closed;
 
-        private Scope(final String name, final Counters start) {
+        private Operation(final String name, final Counters start) {
             this.name = name;
             this.start = start;
         }

@@ -6,7 +6,8 @@ package dev.obscura.mpc;
  * @param calls        how many times the operation ran (1 for session totals)
  * @param rounds       communication rounds: steps in which a party sends and then waits for its peers
  * @param bytesSent    payload bytes this party sent to the other parties
- * @param dealerBytes  payload bytes exchanged with the dealer: correlated randomness received, requests sent
+ * @param dealerBytes  payload bytes exchanged with the suite's helper endpoints (the dealer of the additive suite):
+ *                     correlated randomness received, requests sent
  * @param onlineNanos  wall time outside offline phases
  * @param offlineNanos wall time spent obtaining correlated randomness from the dealer
  */

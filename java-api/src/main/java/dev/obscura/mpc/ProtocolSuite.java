@@ -1,28 +1,34 @@
 package dev.obscura.mpc;
 
-import dev.obscura.backend.Backend;
+import java.util.List;
 
 /**
- * A protocol suite: a way of computing on secret-shared tensors. {@link #init} hands a party its operations for a
- * session; everything above (comparison-based layers, the {@code nn} package, applications) is written only against
- * {@link SecureOps}, never against a suite, so that a new suite (for example SPDZ with MACs, or three-party
- * replicated sharing) drops in by implementing this interface and passing the conformance harness
- * ({@code SuiteConformance} in the {@code obscura-protocols} test-jar).
+ * A protocol suite: a way of computing on secret-shared tensors. {@link #init} hands a party the suite's
+ * {@link SecurePrimitives} for a session, and {@link SecureOps} builds every operation over them; everything above
+ * (the {@code nn} package, applications) is written only against {@link SecureOps}, never against a suite, so that
+ * a new suite (for example SPDZ with MACs, or three-party replicated sharing) drops in by implementing the
+ * primitives and this interface and passing the conformance harness ({@code SuiteConformance} in the
+ * {@code obscura-protocols} test-jar).
+ *
+ * <p>A suite that needs endpoints besides the parties (a dealer, say) lists them in {@link #helperRoles()}; the
+ * runner starts them and numbers them after the parties. Everything else about them is the suite's business.
  */
 public interface ProtocolSuite {
 
     /** Short name, for example {@code "additive-dealer"}. */
     String name();
 
-    /** Whether the suite needs a dealer endpoint (crypto provider) in the network. */
-    boolean needsDealer();
-
-    /** This party's operations for {@code session}. */
-    SecureOps init(Session session);
+    /**
+     * The helper endpoints a runner must start beside the parties, in endpoint order: role {@code i} gets id
+     * {@code parties + i}. None by default.
+     */
+    default List<HelperRole> helperRoles() {
+        return List.of();
+    }
 
     /**
-     * Runs the dealer's side for one session until the parties close the connection. Only called when
-     * {@link #needsDealer()}.
+     * This party's primitives for {@code session} (established with this suite's helper count);
+     * {@code new SecureOps(primitives)} gives the operations.
      */
-    void runDealer(Transport dealerTransport, Backend backend);
+    SecurePrimitives init(Session session);
 }

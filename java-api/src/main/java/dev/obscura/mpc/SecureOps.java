@@ -1,11 +1,26 @@
 package dev.obscura.mpc;
 
+import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.mpc.functions.Approximations;
+import dev.obscura.mpc.functions.Pooling;
 import dev.obscura.ring.RingTensor;
+import dev.obscura.ring.Shapes;
+import java.util.Objects;
+import java.util.Optional;
 
+// Over 450 lines, for a reason: this is the one place where every operation is written and documented (its
+// scale, cost and range); the Javadoc is half of it.
 /**
  * The operations on secret-shared tensors that one party runs, SPMD: every party calls the same operations in the
- * same order on its own shares. The result of every operation is a new {@link SecretTensor} owned by the caller.
+ * same order on its own shares. The result of every operation is a new {@link SecretTensor} that belongs to the
+ * innermost open {@link #scope()}, or to the caller when none is open.
+ *
+ * <p>One class for every protocol suite: it is built over a suite's {@link SecurePrimitives} (input, open, the
+ * local linear operations, the product of a bilinear map, truncation, comparison), and everything else is written
+ * here once: fixed-point encoding and decoding, the scales of products and their truncation, {@code where}, the
+ * maximum, max-pooling and argmax ({@link Pooling}), {@code exp}, the reciprocal and softmax
+ * ({@link Approximations}), and the per-operation counters of {@link CommStats}.
  *
  * <h2>Scales</h2>
  * A {@link SecretTensor} carries its fractional bits: 0 for integers and bits, the session's f for fixed-point
@@ -14,18 +29,101 @@ import dev.obscura.ring.RingTensor;
  * truncated by the excess, so fixed point x fixed point stays fixed point, and a bit (0) x fixed point needs no
  * truncation. Additions need equal scales.
  *
+ * <h2>Ranges</h2>
+ * Every result is exact in the ring Z_2^64. A value with {@code fb} fractional bits is its ring element, read as a
+ * signed 64-bit integer, times {@code 2^-fb}; the table says when a result also equals the real result. Nothing is
+ * checked at run time: a result outside its range is wrong without an error (at f = 16, {@code mul} of 1e5 by 1e5).
+ * <table>
+ *   <caption>Range of each result, at the session's f fractional bits</caption>
+ *   <tr><th>operations</th><th>exact while</th></tr>
+ *   <tr><td>{@link #input}, {@link #constant}</td><td>every value is below {@code 2^(62-f)} in magnitude
+ *       ({@link dev.obscura.ring.FixedPoint#maxMagnitude()}, about 7.0e13 at f = 16); the owner refuses any
+ *       other</td></tr>
+ *   <tr><td>{@link #inputRing}, {@link #open}, {@link #reveal}, {@link #revealTo}</td><td>always</td></tr>
+ *   <tr><td>{@link #add}, {@link #sub}, {@link #neg}, {@link #addPublic}, {@link #mulInteger}, {@link #sum},
+ *       and products with an integer or bit operand (no truncation)</td><td>the result is below {@code 2^(62-f)}
+ *       in magnitude (a ring element below 2^62), the range that every value keeps for a later truncation to be
+ *       exact; partial sums may wrap, only the result counts</td></tr>
+ *   <tr><td>truncated products: {@link #mul}, {@link #matmul}, {@link #conv2d}, {@link #conv2dBackwardInput},
+ *       {@link #conv2dBackwardWeight}, {@link #mulPublic}, {@link #matmulPublic}</td><td>each product, and each
+ *       sum of products of a matrix product or convolution, is below {@code 2^(62-fa-fb)} in magnitude, so that
+ *       the untruncated ring element is below 2^62: {@code 2^(62-2f)} for fixed point x fixed point
+ *       ({@link dev.obscura.ring.FixedPoint#maxProductMagnitude()}, about 1.07e9 at f = 16); the result is then
+ *       within 1 ulp, and beyond it the truncation can destroy it</td></tr>
+ *   <tr><td>{@link #truncate}</td><td>the input's ring element is below 2^62 in magnitude (1 ulp)</td></tr>
+ *   <tr><td>{@link #lessThanZero}, {@link #reluDerivative}, {@link #relu}, {@link #where}</td><td>always: exact
+ *       for every ring value</td></tr>
+ *   <tr><td>{@link #max}, {@link #maxPool2d}, {@link #argmax}</td><td>the differences of the values compared
+ *       are below 2^63 as ring elements, which every pair of values in range satisfies</td></tr>
+ *   <tr><td>{@link #exp}, {@link #reciprocal}, {@link #softmax} (f from 8 to 24)</td><td>within the error bounds
+ *       of {@link Approximations} on their domains, at f = 16: {@code [-11.09, 11.09)} for exp (0 below, 2^16
+ *       above), {@code [2^-16, 2^16)} for the reciprocal (clamped outside), every input below 2^44 in magnitude
+ *       for softmax</td></tr>
+ * </table>
+ *
+ * <h2>Lifetimes</h2>
+ * A {@link Scope} releases, when it closes, every tensor these operations made while it was the innermost open
+ * one, except what the code {@link Scope#keep keeps}:
+ * <pre>{@code
+ * try (Scope s = ops.scope()) {
+ *     SecretTensor d = ops.sub(a, b);
+ *     return s.keep(ops.add(b, ops.relu(d)));     // d and the ReLU are released here
+ * }
+ * }</pre>
+ * Without a scope, the caller closes every result, as with any {@link AutoCloseable}.
+ *
  * <h2>Errors</h2>
  * Wrong shapes or scales throw {@link IllegalArgumentException} naming them; communication failures throw
  * {@link TransportException}. No message ever contains a share, a mask or a revealed value.
+ *
+ * <p>Not thread-safe: the operations belong to their party's thread, like its session.
  */
-public interface SecureOps {
+public final class SecureOps {
+    private final SecurePrimitives primitives;
+    private final Session session;
+    private final Backend be;
+    private final int f;
+    private final Scope.Stack scopes = new Scope.Stack(t -> ((SecretTensor) t).close());
+
+    /** The operations over {@code primitives}, for their session. */
+    public SecureOps(final SecurePrimitives primitives) {
+        this.primitives = Objects.requireNonNull(primitives, "primitives");
+        this.session = primitives.session();
+        this.be = session.backend();
+        this.f = session.fixedPoint().fracBits();
+    }
 
     /** The session these operations run in. */
-    Session session();
+    public Session session() {
+        return session;
+    }
 
     /** The suite's offline/online separation, if it uses preprocessing. */
-    default java.util.Optional<Preprocessing> preprocessing() {
-        return java.util.Optional.empty();
+    public Optional<Preprocessing> preprocessing() {
+        return primitives.preprocessing();
+    }
+
+    // ------------------------------------------------------------------------------------------------- lifetimes
+
+    /**
+     * Opens a scope inside the innermost open one: every secret tensor made by these operations until it closes
+     * belongs to it, and is released when it closes unless {@link Scope#keep kept}.
+     */
+    public Scope scope() {
+        return scopes.open();
+    }
+
+    /**
+     * A secret tensor over {@code share}, a share this party computed locally (re-indexing its shares, say),
+     * taking ownership: it belongs to the innermost open scope like every result of these operations.
+     */
+    public SecretTensor adopt(final RingTensor share, final int fracBits) {
+        return scopes.track(new SecretTensor(share, fracBits));
+    }
+
+    /** Takes {@code x} out of every open scope (a model parameter, say): the caller owns it. Returns it. */
+    public SecretTensor detach(final SecretTensor x) {
+        return scopes.detach(x);
     }
 
     // ------------------------------------------------------------------------------------------------ in and out
@@ -36,116 +134,339 @@ public interface SecureOps {
      *
      * @throws dev.obscura.ring.FixedPointRangeException at the owner, before anything is sent
      */
-    SecretTensor input(int owner, double[] values, int... shape);
+    public SecretTensor input(final int owner, final double[] values, final int... shape) {
+        checkParty(owner);
+        try (CommStats.Operation ignored = session.stats().operation("input")) {
+            RingTensor encoded = null;
+            if (session.partyId() == owner) {
+                if (values == null || values.length != Shapes.numel(shape)) {
+                    throw new IllegalArgumentException("the owner must pass one value per element, values="
+                        + (values == null ? "null" : values.length) + ", shape=" + Shapes.toString(shape));
+                }
+                encoded = RingTensor.zeros(shape);
+                try {
+                    be.encode(values, 0, f, encoded);
+                } catch (RuntimeException e) {
+                    encoded.close();
+                    throw e;
+                }
+            }
+            try {
+                return adopt(primitives.input(owner, encoded, shape), f);
+            } finally {
+                if (encoded != null) {
+                    encoded.close();
+                }
+            }
+        }
+    }
 
     /** Secret-shares a private ring tensor with {@code fracBits}; non-owners pass {@code null}. */
-    SecretTensor inputRing(int owner, RingTensor values, int fracBits, int... shape);
+    public SecretTensor inputRing(final int owner, final RingTensor values, final int fracBits, final int... shape) {
+        checkParty(owner);
+        final boolean mine = session.partyId() == owner;
+        if (mine && (values == null || !values.hasShape(shape))) {
+            throw new IllegalArgumentException("the owner must pass a tensor of the declared shape, shape="
+                + Shapes.toString(shape) + ", values=" + values);
+        }
+        try (CommStats.Operation ignored = session.stats().operation("input")) {
+            return adopt(primitives.input(owner, mine ? values : null, shape), fracBits);
+        }
+    }
 
-    /** A public constant as a secret tensor (party 0 holds it, the others hold 0): no communication. */
-    SecretTensor constant(double[] values, int... shape);
+    /** A public constant as a secret tensor (the suite's shares of it): no communication. */
+    public SecretTensor constant(final double[] values, final int... shape) {
+        try (RingTensor encoded = RingTensor.zeros(shape); RingTensor zero = RingTensor.zeros()) {
+            if (values.length != encoded.numel()) {
+                throw new IllegalArgumentException("constant needs one value per element, values=" + values.length
+                    + ", shape=" + Shapes.toString(shape));
+            }
+            be.encode(values, 0, f, encoded);
+            // The shares of 0 (rank 0) plus the public value: the shares of the value, of the value's shape.
+            return adopt(primitives.addPublic(zero, encoded), f);
+        }
+    }
 
     /** Opens {@code x} to every party: returns the ring value. One round. */
-    RingTensor open(SecretTensor x);
+    public RingTensor open(final SecretTensor x) {
+        try (CommStats.Operation ignored = session.stats().operation("open")) {
+            return primitives.open(x.share());
+        }
+    }
 
     /** Opens {@code x} to every party, decoded with its fractional bits. One round. */
-    double[] reveal(SecretTensor x);
+    public double[] reveal(final SecretTensor x) {
+        try (RingTensor opened = open(x)) {
+            return decode(opened, x.fracBits());
+        }
+    }
 
     /** Opens {@code x} to {@code party} only: it gets the decoded values, every other party gets {@code null}. */
-    double[] revealTo(int party, SecretTensor x);
+    public double[] revealTo(final int party, final SecretTensor x) {
+        checkParty(party);
+        try (CommStats.Operation ignored = session.stats().operation("open")) {
+            final RingTensor opened = primitives.openTo(party, x.share());
+            if (opened == null) {
+                return null;
+            }
+            try (opened) {
+                return decode(opened, x.fracBits());
+            }
+        }
+    }
+
+    private double[] decode(final RingTensor opened, final int fracBits) {
+        final double[] out = new double[Math.toIntExact(opened.numel())];
+        be.decode(opened, fracBits, out, 0);
+        return out;
+    }
 
     // ------------------------------------------------------------------------------------ local linear operations
 
     /** {@code a + b}, broadcasting; equal scales. No communication. */
-    SecretTensor add(SecretTensor a, SecretTensor b);
+    public SecretTensor add(final SecretTensor a, final SecretTensor b) {
+        checkSameScale(a, b, "add");
+        return adopt(primitives.add(a.share(), b.share()), a.fracBits());
+    }
 
     /** {@code a - b}, broadcasting; equal scales. No communication. */
-    SecretTensor sub(SecretTensor a, SecretTensor b);
+    public SecretTensor sub(final SecretTensor a, final SecretTensor b) {
+        checkSameScale(a, b, "sub");
+        return adopt(primitives.sub(a.share(), b.share()), a.fracBits());
+    }
 
     /** {@code -a}. No communication. */
-    SecretTensor neg(SecretTensor a);
+    public SecretTensor neg(final SecretTensor a) {
+        return adopt(primitives.neg(a.share()), a.fracBits());
+    }
 
     /** {@code a + p} for a public ring tensor {@code p} with the same scale as {@code a}, broadcasting. */
-    SecretTensor addPublic(SecretTensor a, RingTensor p);
+    public SecretTensor addPublic(final SecretTensor a, final RingTensor p) {
+        return adopt(primitives.addPublic(a.share(), p), a.fracBits());
+    }
 
     /**
      * {@code a * p} elementwise for a public ring tensor {@code p} with {@code pFracBits} fractional bits,
-     * broadcasting; truncated as a product (see the class comment). No communication unless it truncates.
+     * broadcasting; truncated as a product (see the class comment), exact while every product is below
+     * {@code 2^(62-f-pFracBits)} in magnitude. No communication unless it truncates.
      */
-    SecretTensor mulPublic(SecretTensor a, RingTensor p, int pFracBits);
+    public SecretTensor mulPublic(final SecretTensor a, final RingTensor p, final int pFracBits) {
+        try (CommStats.Operation ignored = session.stats().operation("mulPublic")) {
+            return rescale(primitives.mulPublic(a.share(), p), a.fracBits() + pFracBits);
+        }
+    }
 
-    /** {@code a · p} (matrix product) with a public right-hand side, truncated as a product. */
-    SecretTensor matmulPublic(SecretTensor a, RingTensor p, int pFracBits, boolean transposeA, boolean transposeP);
+    /** {@code a · p} with a public right-hand side, truncated as a product: as {@link #mulPublic}, per sum. */
+    public SecretTensor matmulPublic(final SecretTensor a, final RingTensor p, final int pFracBits,
+                                     final boolean transposeA, final boolean transposeP) {
+        try (CommStats.Operation ignored = session.stats().operation("matmulPublic")) {
+            return rescale(primitives.matmulPublic(a.share(), p, transposeA, transposeP), a.fracBits() + pFracBits);
+        }
+    }
 
     /** {@code a * k} for a public integer {@code k}: local, no truncation. */
-    SecretTensor mulInteger(SecretTensor a, long k);
+    public SecretTensor mulInteger(final SecretTensor a, final long k) {
+        return adopt(primitives.mulInteger(a.share(), k), a.fracBits());
+    }
 
-    /** Sum over {@code axis}, which is removed from the shape. Local. */
-    SecretTensor sum(SecretTensor a, int axis);
+    /** Sum over {@code axis} (negative counts from the end), which is removed from the shape. Local. */
+    public SecretTensor sum(final SecretTensor a, final int axis) {
+        final int[] shape = a.shape();
+        final int ax = axis < 0 ? shape.length + axis : axis;
+        if (ax < 0 || ax >= shape.length) {
+            throw new IllegalArgumentException("axis out of range, axis=" + axis + ", shape="
+                + Shapes.toString(shape));
+        }
+        return adopt(primitives.sum(a.share(), ax), a.fracBits());
+    }
 
-    // ------------------------------------------------------------------------------ Beaver-triple products
+    // ------------------------------------------------------------------------------------------------- products
 
-    /** Elementwise product, same shapes. One round, then a truncation when both are fixed point. */
-    SecretTensor mul(SecretTensor a, SecretTensor b);
+    /**
+     * Elementwise product, same shapes. One round, then a truncation when both are fixed point, exact (1 ulp) while
+     * every product is below {@code 2^(62-2f)} in magnitude (see Ranges).
+     */
+    public SecretTensor mul(final SecretTensor a, final SecretTensor b) {
+        if (!Shapes.equal(a.shape(), b.shape())) {
+            throw new IllegalArgumentException("mul needs equal shapes, a=" + Shapes.toString(a.shape()) + ", b="
+                + Shapes.toString(b.shape()));
+        }
+        return bilinear("mul", Bilinear.mul(a.shape()), a, b);
+    }
 
-    /** Matrix product (optionally transposed, optionally batched, as {@link dev.obscura.backend.Backend#matmul}). */
-    SecretTensor matmul(SecretTensor a, SecretTensor b, boolean transposeA, boolean transposeB);
+    /**
+     * Matrix product (optionally transposed, optionally batched, as {@link Backend#matmul}); fixed point, exact while
+     * every output element (a sum of products) is below {@code 2^(62-2f)} in magnitude (see Ranges).
+     */
+    public SecretTensor matmul(final SecretTensor a, final SecretTensor b, final boolean transposeA,
+                               final boolean transposeB) {
+        return bilinear("matmul", Bilinear.matmul(a.shape(), b.shape(), transposeA, transposeB), a, b);
+    }
 
-    /** 2-D convolution of {@code input [N,C,H,W]} with {@code weight [O,C,kH,kW]}, convolution-shaped triple. */
-    SecretTensor conv2d(SecretTensor input, SecretTensor weight, Conv2dSpec spec);
+    /**
+     * 2-D convolution of {@code input [N,C,H,W]} with {@code weight [O,C,kH,kW]}; fixed point, exact while every
+     * output element is below {@code 2^(62-2f)} in magnitude, as its gradients (see Ranges).
+     */
+    public SecretTensor conv2d(final SecretTensor input, final SecretTensor weight, final Conv2dSpec spec) {
+        return bilinear("conv2d", Bilinear.conv2d(input.shape(), weight.shape(), spec), input, weight);
+    }
 
     /** Gradient of {@link #conv2d} with respect to its input, of shape {@code inputShape}. */
-    SecretTensor conv2dBackwardInput(SecretTensor gradOut, SecretTensor weight, Conv2dSpec spec, int... inputShape);
+    public SecretTensor conv2dBackwardInput(final SecretTensor gradOut, final SecretTensor weight,
+                                            final Conv2dSpec spec, final int... inputShape) {
+        return bilinear("conv2dBackwardInput",
+            Bilinear.conv2dBackwardInput(gradOut.shape(), weight.shape(), spec, inputShape), gradOut, weight);
+    }
 
     /** Gradient of {@link #conv2d} with respect to its weight, of shape {@code weightShape}. */
-    SecretTensor conv2dBackwardWeight(SecretTensor input, SecretTensor gradOut, Conv2dSpec spec,
-                                      int... weightShape);
+    public SecretTensor conv2dBackwardWeight(final SecretTensor input, final SecretTensor gradOut,
+                                             final Conv2dSpec spec, final int... weightShape) {
+        return bilinear("conv2dBackwardWeight",
+            Bilinear.conv2dBackwardWeight(input.shape(), gradOut.shape(), spec, weightShape), input, gradOut);
+    }
+
+    private SecretTensor bilinear(final String name, final Bilinear op, final SecretTensor x, final SecretTensor y) {
+        try (CommStats.Operation ignored = session.stats().operation(name)) {
+            return rescale(primitives.multiply(op, x.share(), y.share()), x.fracBits() + y.fracBits());
+        }
+    }
+
+    /** A product with {@code fracBits} fractional bits, truncated back to the session's f when it has more. */
+    private SecretTensor rescale(final RingTensor product, final int fracBits) {
+        if (fracBits <= f) {
+            return adopt(product, fracBits);
+        }
+        try (product) {
+            return adopt(primitives.truncate(product, fracBits - f), f);
+        }
+    }
 
     /**
      * Exact truncation by {@code bits}: divides by 2^bits, rounding down with an error of at most 1 ulp, with zero
      * failures for every input of magnitude below 2^62. One round. The result has {@code fracBits - bits}
      * fractional bits.
      */
-    SecretTensor truncate(SecretTensor a, int bits);
+    public SecretTensor truncate(final SecretTensor a, final int bits) {
+        if (bits < 1 || bits > a.fracBits()) {
+            throw new IllegalArgumentException("truncation must drop between 1 and fracBits bits, bits=" + bits
+                + ", fracBits=" + a.fracBits());
+        }
+        try (CommStats.Operation ignored = session.stats().operation("truncate")) {
+            return adopt(primitives.truncate(a.share(), bits), a.fracBits() - bits);
+        }
+    }
 
     // ------------------------------------------------------------------------------------------- comparison
 
     /** {@code [a < 0]} as a shared 0/1 integer (0 fractional bits), exact for every ring value. */
-    SecretTensor lessThanZero(SecretTensor a);
+    public SecretTensor lessThanZero(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("lessThanZero")) {
+            return adopt(primitives.lessThanZero(a.share()), 0);
+        }
+    }
 
     /** {@code max(a, 0)}, exact. */
-    SecretTensor relu(SecretTensor a);
+    public SecretTensor relu(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("relu")) {
+            return adopt(primitives.relu(a.share()), a.fracBits());
+        }
+    }
 
     /** {@code [a >= 0]} as a shared 0/1 integer: the derivative of ReLU (taking 1 at 0). */
-    SecretTensor reluDerivative(SecretTensor a);
+    public SecretTensor reluDerivative(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("reluDerivative")) {
+            return adopt(primitives.nonNegative(a.share()), 0);
+        }
+    }
 
-    /** {@code cond ? a : b} elementwise, where {@code cond} is a shared 0/1 integer. */
-    SecretTensor where(SecretTensor cond, SecretTensor a, SecretTensor b);
+    /** {@code cond ? a : b} elementwise, where {@code cond} is a shared 0/1 integer: {@code b + cond (a - b)}. */
+    public SecretTensor where(final SecretTensor cond, final SecretTensor a, final SecretTensor b) {
+        if (cond.fracBits() != 0) {
+            throw new IllegalArgumentException("where needs a 0/1 condition with 0 fractional bits, fracBits="
+                + cond.fracBits());
+        }
+        try (CommStats.Operation ignored = session.stats().operation("where"); Scope s = scope()) {
+            return s.keep(add(b, mul(cond, sub(a, b))));
+        }
+    }
 
-    /** Elementwise maximum. */
-    SecretTensor max(SecretTensor a, SecretTensor b);
+    /** Elementwise maximum ({@link Pooling#max}). */
+    public SecretTensor max(final SecretTensor a, final SecretTensor b) {
+        try (CommStats.Operation ignored = session.stats().operation("max")) {
+            return Pooling.max(this, a, b);
+        }
+    }
 
     /**
      * Max-pooling of {@code input [N,C,H,W]} over {@code kH x kW} windows with the given strides (no padding).
-     * Returns the pooled values and the one-hot position of each maximum (for the backward pass).
+     * Returns the pooled values and the one-hot position of each maximum (for the backward pass);
+     * {@link Pooling#maxPool2d}.
      */
-    MaxPoolResult maxPool2d(SecretTensor input, int kH, int kW, int strideH, int strideW);
+    public MaxPoolResult maxPool2d(final SecretTensor input, final int kH, final int kW, final int strideH,
+                                   final int strideW) {
+        try (CommStats.Operation ignored = session.stats().operation("maxPool2d")) {
+            return Pooling.maxPool2d(this, input, kH, kW, strideH, strideW);
+        }
+    }
 
-    /** One-hot (shared 0/1 integers) position of the maximum along the last axis; the first maximum wins ties. */
-    SecretTensor argmax(SecretTensor a);
+    /**
+     * One-hot (shared 0/1 integers) position of the maximum along the last axis; the first maximum wins ties
+     * ({@link Pooling#argmax}).
+     */
+    public SecretTensor argmax(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("argmax")) {
+            return Pooling.argmax(this, a);
+        }
+    }
 
     // -------------------------------------------------------------------------------------- approximations
 
-    /** {@code e^a}; domain, error bound and behaviour outside it are documented by the implementation. */
-    SecretTensor exp(SecretTensor a);
+    /** {@code e^a}: {@link Approximations#exp}, with its domain, error bound and behaviour outside it. */
+    public SecretTensor exp(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("exp")) {
+            return Approximations.exp(this, a);
+        }
+    }
 
-    /** {@code 1 / a} for positive {@code a}; domain and error bound documented by the implementation. */
-    SecretTensor reciprocal(SecretTensor a);
+    /** {@code 1 / a} for positive {@code a}: {@link Approximations#reciprocal}, with its domain and bound. */
+    public SecretTensor reciprocal(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("reciprocal")) {
+            return Approximations.reciprocal(this, a);
+        }
+    }
 
-    /** Softmax along the last axis. */
-    SecretTensor softmax(SecretTensor a);
+    /** Softmax along the last axis: {@link Approximations#softmax}. */
+    public SecretTensor softmax(final SecretTensor a) {
+        try (CommStats.Operation ignored = session.stats().operation("softmax")) {
+            return Approximations.softmax(this, a);
+        }
+    }
 
-    /** Result of {@link #maxPool2d}: pooled values and the one-hot argmax mask {@code [N, C, outH, outW, kH*kW]}. */
-    record MaxPoolResult(SecretTensor values, SecretTensor argmaxMask) implements AutoCloseable {
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    private void checkParty(final int party) {
+        if (party < 0 || party >= session.parties()) {
+            throw new IllegalArgumentException("no such party, party=" + party + ", parties=" + session.parties());
+        }
+    }
+
+    private static void checkSameScale(final SecretTensor a, final SecretTensor b, final String op) {
+        if (a.fracBits() != b.fracBits()) {
+            throw new IllegalArgumentException(op + " needs equal scales, a.fracBits=" + a.fracBits()
+                + ", b.fracBits=" + b.fracBits());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SecureOps[" + session + "]";
+    }
+
+    /**
+     * Result of {@link #maxPool2d}: pooled values and the one-hot argmax mask {@code [N, C, outH, outW, kH*kW]}.
+     * Inside a scope, keep the two tensors, not this record.
+     */
+    public record MaxPoolResult(SecretTensor values, SecretTensor argmaxMask) implements AutoCloseable {
         @Override
         public void close() {
             values.close();

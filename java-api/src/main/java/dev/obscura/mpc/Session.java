@@ -6,9 +6,12 @@ import dev.obscura.random.Seed;
 import dev.obscura.ring.FixedPoint;
 
 /**
- * One party's view of a secure computation: its id, the number of parties, its transport, its PRGs, the backend
- * that does its arithmetic, the fixed-point settings and its counters. Parties run SPMD: each runs the same program
- * on its own session.
+ * One party's view of a secure computation: its id, the number of parties and of the suite's helper endpoints, its
+ * transport, its PRGs, the backend that does its arithmetic, the fixed-point settings and its counters. Parties run
+ * SPMD: each runs the same program on its own session.
+ *
+ * <p>Endpoints are numbered parties first, {@code 0 .. parties()-1}, then the suite's helper roles
+ * ({@link ProtocolSuite#helperRoles()}), {@code parties() .. parties() + helpers() - 1}.
  *
  * <p>{@link #establish} agrees a fresh PRG seed with every other party (the lower id draws it from
  * {@link java.security.SecureRandom} and sends it), so that a party can share an input without sending anything:
@@ -21,32 +24,39 @@ public final class Session implements AutoCloseable {
     private static final long PAIRWISE_STREAM = 1;
 
     private final Transport transport;
+    private final int helpers;
     private final Backend backend;
     private final FixedPoint fixedPoint;
     private final CommStats stats;
     private final Prg privatePrg;
     private final Prg[] pairwise;
 
-    private Session(final Transport transport, final Backend backend, final FixedPoint fixedPoint,
+    private Session(final Transport transport, final int helpers, final Backend backend, final FixedPoint fixedPoint,
                     final Prg[] pairwise) {
         this.transport = transport;
+        this.helpers = helpers;
         this.backend = backend;
         this.fixedPoint = fixedPoint;
-        this.stats = new CommStats(transport);
+        this.stats = new CommStats(transport, helpers);
         this.privatePrg = Prg.fresh(backend);
         this.pairwise = pairwise;
     }
 
     /**
-     * Creates this party's session and agrees a pairwise seed with every other party (one round of
-     * {@code Seed.BYTES} bytes per pair).
+     * Creates this party's session in a network with {@code helpers} helper endpoints after the parties (the size of
+     * the suite's {@link ProtocolSuite#helperRoles()}), and agrees a pairwise seed with every other party (one round
+     * of {@code Seed.BYTES} bytes per pair).
      */
-    public static Session establish(final Transport transport, final Backend backend, final FixedPoint fixedPoint) {
+    public static Session establish(final Transport transport, final Backend backend, final FixedPoint fixedPoint,
+                                    final int helpers) {
         final int self = transport.self();
         final int n = transport.parties();
         if (self < 0 || self >= n) {
             throw new IllegalArgumentException("a session belongs to a computing party, self=" + self
                 + ", parties=" + n);
+        }
+        if (helpers < 0) {
+            throw new IllegalArgumentException("helpers must not be negative, helpers=" + helpers);
         }
         final Prg[] pairwise = new Prg[n];
         for (int peer = self + 1; peer < n; peer++) {
@@ -57,7 +67,7 @@ public final class Session implements AutoCloseable {
         for (int peer = 0; peer < self; peer++) {
             pairwise[peer] = new Prg(Seed.fromBytes(transport.receiveBytes(peer)), PAIRWISE_STREAM, backend);
         }
-        return new Session(transport, backend, fixedPoint, pairwise);
+        return new Session(transport, helpers, backend, fixedPoint, pairwise);
     }
 
     /** This party's id, {@code 0 .. parties()-1}. */
@@ -70,17 +80,20 @@ public final class Session implements AutoCloseable {
         return transport.parties();
     }
 
-    /** The dealer's endpoint id. */
-    public int dealerId() {
-        return transport.parties();
+    /** Number of helper endpoints of the suite (a dealer, say), numbered after the parties. */
+    public int helpers() {
+        return helpers;
     }
 
-    /** Whether this is the last party, the one that receives the dealer's correction tensors. */
-    public boolean isLast() {
-        return partyId() == parties() - 1;
+    /** The endpoint id of helper role {@code role} (its index in the suite's list): {@code parties() + role}. */
+    public int helperId(final int role) {
+        if (role < 0 || role >= helpers) {
+            throw new IllegalArgumentException("no such helper role, role=" + role + ", helpers=" + helpers);
+        }
+        return parties() + role;
     }
 
-    /** The transport to the other parties and the dealer. */
+    /** The transport to the other parties and the helper endpoints. */
     public Transport transport() {
         return transport;
     }

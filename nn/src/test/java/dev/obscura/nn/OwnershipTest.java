@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.mpc.Scope;
 import dev.obscura.nn.autograd.Tape;
+import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.TensorEngine;
@@ -44,16 +46,74 @@ class OwnershipTest {
         assertEquals(parameters, engine.live.size());
     }
 
-    /** A plain engine that records the tensors it creates and fails on any use of a released one. */
+    @Test
+    void shouldReleaseWhatATapeMadeWithoutAReleaseOfItsOwn() {
+        final TrackingEngine engine = new TrackingEngine();
+        final Sequential<PlainTensor> model = MnistCnn.create(engine, 5);
+        final int parameters = model.parameters().size();
+        final PlainTensor images = engine.fromFloats(new float[2 * 28 * 28], 2, 1, 28, 28);
+        final PlainTensor inside;
+        try (Tape<PlainTensor> tape = new Tape<>(engine)) {
+            final PlainTensor logits = model.forward(tape.input(images)).value();
+            final PlainTensor probabilities = engine.softmax(logits); // never released by hand
+            engine.sub(probabilities, logits);
+            inside = engine.zeros(3);
+            tape.input(inside); // an input made inside the tape stays its caller's
+            assertTrue(engine.live.contains(probabilities));
+        }
+        assertEquals(parameters + 2, engine.live.size(), "parameters and the two inputs only");
+        assertTrue(engine.live.contains(images) && engine.live.contains(inside));
+        engine.release(images);
+        engine.release(inside);
+    }
+
+    @Test
+    void shouldKeepParametersAndMomentumWhenTheStepRunsInsideAnOuterScope() {
+        final TrackingEngine engine = new TrackingEngine();
+        final Sequential<PlainTensor> model = MnistCnn.create(engine, 7);
+        final Sgd<PlainTensor> sgd = new Sgd<>(engine, model.parameters(), 0.01f, 0.9f, 0f);
+        final int parameters = model.parameters().size();
+        try (Scope outer = engine.scope()) {
+            for (int step = 0; step < 2; step++) {
+                final PlainTensor images = engine.fromFloats(new float[28 * 28], 1, 1, 28, 28);
+                try (Tape<PlainTensor> tape = new Tape<>(engine)) {
+                    SoftmaxCrossEntropy.of(model.forward(tape.input(images)), new int[] {4}).backward();
+                    sgd.step();
+                }
+                assertTrue(outer.owns(images), "the input stays in the scope it was made in");
+            }
+        }
+        assertEquals(2 * parameters, engine.live.size(), "the outer scope released the inputs, not the parameters");
+        for (final Variable<PlainTensor> p : model.parameters()) {
+            assertTrue(engine.live.contains(p.value()), "parameter " + p.name() + " is live");
+        }
+        sgd.releaseState();
+    }
+
+    /**
+     * A plain engine that records the tensors it creates, gives them to its scopes as a secure engine does, and
+     * fails on any use of a released one.
+     */
     private static final class TrackingEngine implements TensorEngine<PlainTensor> {
         final PlainEngine plain = new PlainEngine();
         final Set<PlainTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
         final Set<PlainTensor> released = Collections.newSetFromMap(new IdentityHashMap<>());
         final Set<PlainTensor> views = Collections.newSetFromMap(new IdentityHashMap<>());
+        final Scope.Stack scopes = new Scope.Stack(t -> release((PlainTensor) t));
 
         private PlainTensor made(final PlainTensor t) {
             live.add(t);
-            return t;
+            return scopes.track(t);
+        }
+
+        @Override
+        public Scope scope() {
+            return scopes.open();
+        }
+
+        @Override
+        public PlainTensor detach(final PlainTensor t) {
+            return scopes.detach(t);
         }
 
         private PlainTensor use(final PlainTensor t) {

@@ -1,6 +1,7 @@
 package dev.obscura.protocols;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.mpc.HelperRole;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.mpc.Session;
@@ -18,24 +19,24 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * Long-lived in-process parties: N party threads (and the suite's dealer) that establish their sessions once and
- * then run program after program on them, keeping their shares and dealer connection between runs. This is what a
- * service embedding encrypted inference keeps open, and what the benchmarks time; {@link LocalParties#run} is a
- * cluster used for one program.
+ * Long-lived in-process parties: N party threads (and one thread per helper role of the suite, its dealer say) that
+ * establish their sessions once and then run program after program on them, keeping their shares and helper
+ * connections between runs. This is what a service embedding encrypted inference keeps open, and what the
+ * benchmarks time; {@link LocalParties#run} is a cluster used for one program.
  *
- * <p>A failure of any party or of the dealer fails the whole cluster: the failing {@link #run} throws a
+ * <p>A failure of any party or helper fails the whole cluster: the failing {@link #run} throws a
  * {@link PartyFailureException} with the root cause, and every later run throws at once. {@link #run} is
  * synchronized: one program at a time.
  */
 public final class LocalCluster implements AutoCloseable {
-    private static final Duration DEALER_GRACE = Duration.ofSeconds(2);
+    private static final Duration HELPER_GRACE = Duration.ofSeconds(2);
 
     private final int parties;
     private final InProcessNetwork network;
     private final List<LinkedBlockingQueue<Task<?>>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final CompletableFuture<Void> dealer = new CompletableFuture<>();
-    private final boolean withDealer;
+    private final List<HelperRole> roles;
+    private final List<CompletableFuture<Void>> helpers = new ArrayList<>();
     private PartyFailureException broken;
     private boolean closed;
 
@@ -48,26 +49,33 @@ public final class LocalCluster implements AutoCloseable {
     LocalCluster(final int parties, final ProtocolSuite suite, final Backend backend, final FixedPoint fixedPoint,
                  final Duration timeout) {
         this.parties = parties;
-        this.withDealer = suite.needsDealer();
-        this.network = new InProcessNetwork(parties, withDealer, timeout);
+        this.roles = List.copyOf(suite.helperRoles());
+        if (roles.size() > 1) {
+            // The in-process network numbers one helper endpoint after the parties.
+            throw new IllegalArgumentException("the in-process network runs at most one helper role, helpers="
+                + roles.size() + ", suite=" + suite.name());
+        }
+        this.network = new InProcessNetwork(parties, !roles.isEmpty(), timeout);
         for (int p = 0; p < parties; p++) {
             final int id = p;
             final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
             queues.add(queue);
             threads.add(daemon("obscura-party-" + id, () -> serve(id, queue, suite, backend, fixedPoint)));
         }
-        if (withDealer) {
-            threads.add(daemon("obscura-dealer", () -> {
+        for (int r = 0; r < roles.size(); r++) {
+            final HelperRole role = roles.get(r);
+            final int id = parties + r;
+            final CompletableFuture<Void> done = new CompletableFuture<>();
+            helpers.add(done);
+            threads.add(daemon("obscura-" + role.name(), () -> {
                 try {
-                    suite.runDealer(network.endpoint(parties), backend);
-                    dealer.complete(null);
+                    role.run(network.endpoint(id), backend);
+                    done.complete(null);
                 } catch (Throwable t) {
-                    network.fail("the dealer failed: " + t.getClass().getSimpleName());
-                    dealer.completeExceptionally(t);
+                    network.fail("the " + role.name() + " failed: " + t.getClass().getSimpleName());
+                    done.completeExceptionally(t);
                 }
             }));
-        } else {
-            dealer.complete(null);
         }
         threads.forEach(Thread::start);
     }
@@ -85,8 +93,8 @@ public final class LocalCluster implements AutoCloseable {
         SecureOps ops = null;
         Throwable setupFailure = null;
         try {
-            session = Session.establish(network.endpoint(id), backend, fixedPoint);
-            ops = suite.init(session);
+            session = Session.establish(network.endpoint(id), backend, fixedPoint, roles.size());
+            ops = new SecureOps(suite.init(session));
         } catch (Throwable t) {
             setupFailure = t;
             network.fail("party " + id + " failed: " + t.getClass().getSimpleName());
@@ -138,7 +146,7 @@ public final class LocalCluster implements AutoCloseable {
     /**
      * Runs {@code program} on every party's long-lived operations and returns the results, indexed by party id.
      *
-     * @throws PartyFailureException when a party or the dealer fails (the cluster is then unusable)
+     * @throws PartyFailureException when a party or a helper fails (the cluster is then unusable)
      * @throws IllegalStateException when the cluster is closed or already failed
      */
     public <T> List<T> run(final Function<SecureOps, T> program) {
@@ -179,21 +187,24 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         if (first != null) {
-            first = Failure.earliest(first, dealerFailure());
-            final String who = first.party() == parties ? "the dealer" : "party " + first.party();
+            for (int r = 0; r < roles.size(); r++) {
+                first = Failure.earliest(first, helperFailure(r));
+            }
+            final String who = first.party() >= parties ? "the " + roles.get(first.party() - parties).name()
+                : "party " + first.party();
             broken = new PartyFailureException(first.party(), who + " failed: " + first.cause(), first.cause());
             throw broken;
         }
         return out;
     }
 
-    /** The dealer's failure, if it failed (it stops promptly once the network has failed). */
-    private Failure dealerFailure() {
+    /** Helper role {@code r}'s failure, if it failed (it stops promptly once the network has failed). */
+    private Failure helperFailure(final int r) {
         try {
-            dealer.get(DEALER_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            helpers.get(r).get(HELPER_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             return null;
         } catch (ExecutionException e) {
-            return new Failure(parties, e.getCause());
+            return new Failure(parties + r, e.getCause());
         } catch (TimeoutException e) {
             return null;
         } catch (InterruptedException e) {
@@ -202,7 +213,7 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Stops the parties (closing their sessions, which ends the dealer) and releases the network. Idempotent. */
+    /** Stops the parties (closing their sessions, which ends the helpers) and releases the network. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -212,7 +223,7 @@ public final class LocalCluster implements AutoCloseable {
         queues.forEach(q -> q.add(STOP));
         for (final Thread t : threads) {
             try {
-                t.join(DEALER_GRACE.toMillis());
+                t.join(HELPER_GRACE.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -223,7 +234,7 @@ public final class LocalCluster implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalCluster[parties=" + parties + ", dealer=" + withDealer + "]";
+        return "LocalCluster[parties=" + parties + ", helpers=" + roles.size() + "]";
     }
 
     /** A failure; the root cause is preferred over the failures it caused at the other parties. */

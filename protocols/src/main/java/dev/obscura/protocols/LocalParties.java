@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Runs N parties (and the suite's dealer) as threads of this process, each with its own session and in-process
- * transport, and hands back every party's result: a test or an embedding service calls one method.
+ * Runs N parties (and the suite's helper roles, its dealer say) as threads of this process, each with its own
+ * session and in-process transport, and hands back every party's result: a test or an embedding service calls one
+ * method.
  *
  * <pre>{@code
  * List<double[]> out = LocalParties.builder().parties(3).build().run(ops -> {
@@ -59,7 +60,7 @@ public final class LocalParties {
     /**
      * Runs {@code program} on every party and returns the results, indexed by party id.
      *
-     * @throws PartyFailureException when a party (or the dealer) fails
+     * @throws PartyFailureException when a party (or a helper, the dealer say) fails
      */
     public <T> List<T> run(final Function<SecureOps, T> program) {
         try (LocalCluster cluster = start()) {

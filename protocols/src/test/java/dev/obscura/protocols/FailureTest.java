@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.mpc.HelperRole;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecretTensor;
-import dev.obscura.mpc.SecureOps;
+import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.Transport;
 import dev.obscura.mpc.TransportException;
@@ -18,6 +19,7 @@ import dev.obscura.protocols.dealer.Dealer;
 import dev.obscura.protocols.transport.InProcessNetwork;
 import dev.obscura.ring.RingTensor;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -180,7 +182,7 @@ final class FailureTest {
         final long start = System.nanoTime();
         final PartyFailureException e = assertThrows(PartyFailureException.class,
             () -> LocalParties.builder().parties(2).timeout(LONG).suite(new DealerSuite((t, b) ->
-                new Dealer(new FailingAfter(t, 2), b).run())).build().run(ops -> {
+                new Dealer(new FailingAfter(t, 2), b, AdditiveSuite.CORRELATIONS).run())).build().run(ops -> {
                     try (SecretTensor x = ops.input(0, ops.session().partyId() == 0 ? new double[] {3} : null, 1)) {
                         for (int i = 0; i < 5; i++) {
                             ops.mul(x, x).close(); // two requests each: a triple and a truncation mask
@@ -230,18 +232,13 @@ final class FailureTest {
         }
 
         @Override
-        public boolean needsDealer() {
-            return true;
+        public List<HelperRole> helperRoles() {
+            return List.of(new HelperRole("dealer", dealer::accept));
         }
 
         @Override
-        public SecureOps init(final Session session) {
+        public SecurePrimitives init(final Session session) {
             return new AdditiveSuite().init(session);
-        }
-
-        @Override
-        public void runDealer(final Transport dealerTransport, final Backend backend) {
-            dealer.accept(dealerTransport, backend);
         }
     }
 

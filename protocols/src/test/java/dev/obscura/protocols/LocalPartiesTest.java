@@ -24,11 +24,12 @@ final class LocalPartiesTest {
         for (final int n : new int[] {2, 3, 5}) {
             final List<int[]> out = LocalParties.builder().parties(n).build().run(ops -> {
                 final Session s = ops.session();
-                return new int[] {s.partyId(), s.parties(), s.dealerId(), s.isLast() ? 1 : 0};
+                return new int[] {s.partyId(), s.parties(), s.helpers(), s.helperId(0)};
             });
             assertEquals(n, out.size());
             for (int p = 0; p < n; p++) {
-                assertArrayEquals(new int[] {p, n, n, p == n - 1 ? 1 : 0}, out.get(p), "party " + p + " of " + n);
+                assertArrayEquals(new int[] {p, n, 1, n}, out.get(p), "party " + p + " of " + n
+                    + " (the dealer is the one helper, numbered after the parties)");
             }
         }
     }

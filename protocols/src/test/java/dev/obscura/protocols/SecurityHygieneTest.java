@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Backends;
 import dev.obscura.mpc.Counters;
+import dev.obscura.mpc.HelperRole;
 import dev.obscura.mpc.Preprocessing;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
+import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.Transport;
 import dev.obscura.protocols.additive.AdditiveSuite;
@@ -318,11 +320,12 @@ final class SecurityHygieneTest {
                 final Transport t = new RecordingTransport(net.endpoint(id), secrets);
                 threads.add(new Thread(() -> {
                     try {
-                        if (id == parties) {
-                            suite.runDealer(t, backend);
+                        if (id >= parties) {
+                            suite.helperRoles().get(id - parties).run(t, backend);
                         } else {
-                            try (Session session = Session.establish(t, backend, FixedPoint.defaultEncoding())) {
-                                program.apply(suite.init(session));
+                            try (Session session = Session.establish(t, backend, FixedPoint.defaultEncoding(),
+                                suite.helperRoles().size())) {
+                                program.apply(new SecureOps(suite.init(session)));
                             }
                         }
                     } catch (RuntimeException | Error e) {
@@ -469,18 +472,15 @@ final class SecurityHygieneTest {
         }
 
         @Override
-        public boolean needsDealer() {
-            return true;
+        public List<HelperRole> helperRoles() {
+            return List.of(new HelperRole("dealer", (transport, backend) -> {
+                throw new IllegalStateException("the dealer ran out of entropy");
+            }));
         }
 
         @Override
-        public SecureOps init(final Session session) {
+        public SecurePrimitives init(final Session session) {
             return delegate.init(session);
-        }
-
-        @Override
-        public void runDealer(final Transport dealerTransport, final Backend backend) {
-            throw new IllegalStateException("the dealer ran out of entropy");
         }
     }
 

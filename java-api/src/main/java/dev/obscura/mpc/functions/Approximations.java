@@ -1,5 +1,6 @@
 package dev.obscura.mpc.functions;
 
+import dev.obscura.mpc.Scope;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
@@ -152,10 +153,10 @@ public final class Approximations {
     public static SecretTensor exp(final SecureOps ops, final SecretTensor a) {
         final int f = requireSessionScale(ops, a, "exp");
         if (a.numel() == 0) {
-            return Shares.copy(a, f, a.shape());
+            return Shares.copy(ops, a, f, a.shape());
         }
-        try (SecretTensor raw = expRaw(ops, a, -f, EXP_TOP - 1, true, f)) {
-            return Shares.copy(raw, f, a.shape());
+        try (Scope s = ops.scope()) {
+            return s.keep(Shares.copy(ops, expRaw(ops, a, -f, EXP_TOP - 1, true, f), f, a.shape()));
         }
     }
 
@@ -197,41 +198,27 @@ public final class Approximations {
                 pow2[r] = -(1L << (kmax + s2));
             }
         }
-        final SecretTensor out;
-        try (RingTensor thresholds = RingTensor.of(negTheta, t, 1);
-             SecretTensor shifted = ops.addPublic(Shares.view(x, 0, 1, n), thresholds);
-             SecretTensor bits = ops.reluDerivative(shifted);
-             SecretTensor twoToK = Shares.weightedRowSum(ops, bits, pow2, n, 0);
-             SecretTensor kLn2 = Shares.weightedRowSum(ops, bits, lnSteps, n, 0);
-             SecretTensor xz = ops.mulInteger(Shares.view(x, 0, n), 1L << (zs - f));
-             SecretTensor zDiff = ops.sub(xz, kLn2);
-             SecretTensor zFull = Shares.addScalar(ops, zDiff, -lnTwoMultiple(kmin - 1, zs));
-             SecretTensor zTrunc = zs == Z_SCALE ? null : Shares.truncate(ops, zFull, zs - Z_SCALE)) {
-            final SecretTensor z = zTrunc == null ? zFull : zTrunc;
+        try (Scope s = ops.scope(); RingTensor thresholds = RingTensor.of(negTheta, t, 1)) {
+            final SecretTensor bits = ops.reluDerivative(ops.addPublic(Shares.view(x, 0, 1, n), thresholds));
+            final SecretTensor twoToK = Shares.weightedRowSum(ops, bits, pow2, n);
+            final SecretTensor kLn2 = Shares.weightedRowSum(ops, bits, lnSteps, n);
+            final SecretTensor zDiff = ops.sub(ops.mulInteger(Shares.view(x, 0, n), 1L << (zs - f)), kLn2);
+            final SecretTensor zFull = Shares.addScalar(ops, zDiff, -lnTwoMultiple(kmin - 1, zs));
+            final SecretTensor z = zs == Z_SCALE ? zFull : Shares.truncate(ops, zFull, zs - Z_SCALE);
             final int a = Z_SCALE;
             final int p = COEF_SCALE;
-            try (SecretTensor zz = Shares.mulRaw(ops, z, z);
-                 SecretTensor z2 = Shares.truncate(ops, zz, a);
-                 SecretTensor h3 = ops.mulInteger(z, coefficient(3, p));
-                 SecretTensor h4 = ops.mulInteger(z2, coefficient(4, p));
-                 SecretTensor h = ops.add(h3, h4);
-                 SecretTensor high = Shares.mulRaw(ops, z2, h);
-                 SecretTensor l1 = ops.mulInteger(z, coefficient(1, p) << a);
-                 SecretTensor l2 = ops.mulInteger(z2, coefficient(2, p) << a);
-                 SecretTensor sum1 = ops.add(high, l1);
-                 SecretTensor sum2 = ops.add(sum1, l2);
-                 SecretTensor qRaw = Shares.addScalar(ops, sum2, coefficient(0, 2 * a + p));
-                 SecretTensor q = Shares.truncate(ops, qRaw, 2 * a + p - sp);
-                 SecretTensor product = Shares.mulRaw(ops, twoToK, q)) {
-                out = Shares.truncate(ops, product, s2 + sp - outScale);
-            }
+            final SecretTensor z2 = Shares.truncate(ops, Shares.mulRaw(ops, z, z), a);
+            final SecretTensor h = ops.add(ops.mulInteger(z, coefficient(3, p)), ops.mulInteger(z2, coefficient(4, p)));
+            final SecretTensor high = Shares.mulRaw(ops, z2, h);
+            final SecretTensor sum = ops.add(ops.add(high, ops.mulInteger(z, coefficient(1, p) << a)),
+                ops.mulInteger(z2, coefficient(2, p) << a));
+            final SecretTensor q = Shares.truncate(ops, Shares.addScalar(ops, sum, coefficient(0, 2 * a + p)),
+                2 * a + p - sp);
+            final SecretTensor out = Shares.truncate(ops, Shares.mulRaw(ops, twoToK, q), s2 + sp - outScale);
             if (!top) {
-                return out;
+                return s.keep(out);
             }
-            try (out; SecretTensor saturated = ops.mulInteger(Shares.row(bits, t - 1, n, 0),
-                     1L << (kmax + 1 + outScale))) {
-                return ops.add(out, saturated);
-            }
+            return s.keep(ops.add(out, ops.mulInteger(Shares.row(bits, t - 1, n, 0), 1L << (kmax + 1 + outScale))));
         }
     }
 
@@ -266,11 +253,12 @@ public final class Approximations {
         final int f = requireSessionScale(ops, a, "reciprocal");
         final int d = Math.min(f, 16);
         if (a.numel() == 0) {
-            return Shares.copy(a, f, a.shape());
+            return Shares.copy(ops, a, f, a.shape());
         }
-        try (SecretTensor raw = reciprocalRaw(ops, Shares.view(a, f, Math.toIntExact(a.numel())), -d, d - 1, true,
-            null, 1, f)) {
-            return Shares.copy(raw, f, a.shape());
+        try (Scope s = ops.scope()) {
+            final SecretTensor raw = reciprocalRaw(ops, Shares.view(a, f, Math.toIntExact(a.numel())), -d, d - 1,
+                true, null, 1, f);
+            return s.keep(Shares.copy(ops, raw, f, a.shape()));
         }
     }
 
@@ -316,70 +304,57 @@ public final class Approximations {
         }
         final int mShift = in + sw - nScale;
         final long one = 1L << nScale;
-        try (RingTensor thresholds = RingTensor.of(negThresholds, t, 1);
-             SecretTensor shifted = ops.addPublic(Shares.view(x, 0, 1, n), thresholds);
-             SecretTensor bits = ops.reluDerivative(shifted);
-             SecretTensor scale = Shares.weightedRowSum(ops, bits, w, n, 0);
-             SecretTensor clampedSum = Shares.weightedRowSum(ops, bits, wClamped, n, 0);
-             SecretTensor clamped = Shares.addScalar(ops, clampedSum, 1L << (-jmin + sw));
-             SecretTensor numScaled = carried ? Shares.repeat(clamped, k) : null;
-             // level 1: m = x W at scale N (and, carried, v = num W'' at scale N)
-             SecretTensor lhs1 = carried ? Shares.concat(0, Shares.view(x, 0, n), num) : Shares.view(x, 0, n);
-             SecretTensor rhs1 = carried ? Shares.concat(0, scale, numScaled) : Shares.view(scale, 0, n);
-             SecretTensor prod1 = Shares.mulRaw(ops, lhs1, rhs1);
-             SecretTensor level1 = Shares.truncate(ops, prod1, mShift);
-             // m' = m + (1 - b_jmin) + 2 b_top: 1 below the domain, 2 above it
-             SecretTensor lowFix = ops.mulInteger(Shares.row(bits, 0, n, 0), -one);
-             SecretTensor m1 = ops.add(Shares.flat(level1, 0, n, 0), lowFix);
-             SecretTensor m2 = Shares.addScalar(ops, m1, one);
-             SecretTensor highFix = top ? ops.mulInteger(Shares.row(bits, t - 1, n, 0), 2 * one) : null;
-             SecretTensor m = top ? ops.add(m2, highFix) : ops.mulInteger(m2, 1);
-             // y0 = (45 - 15 m) / 32, at scale N + 5 exactly
-             SecretTensor y0a = ops.mulInteger(m, -15);
-             SecretTensor y0 = Shares.addScalar(ops, y0a, 45 * one)) {
-            final SecretTensor v = carried ? Shares.flat(level1, n, n + (long) n * k, 0) : null;
-            // level 2: e = 1 - m y0 = (32 - 45 m + 15 m^2) / 32, and (carried) Y0 = v y0
-            final SecretTensor e;
-            final SecretTensor y;
-            try (SecretTensor y0Wide = carried ? Shares.repeat(y0, k) : null;
-                 SecretTensor lhs2 = carried ? Shares.concat(0, m, v) : Shares.view(m, 0, n);
-                 SecretTensor rhs2 = carried ? Shares.concat(0, m, y0Wide) : Shares.view(m, 0, n);
-                 SecretTensor prod2 = Shares.mulRaw(ops, lhs2, rhs2);
-                 SecretTensor sq15 = ops.mulInteger(Shares.flat(prod2, 0, n, 0), 15);
-                 SecretTensor lin45 = ops.mulInteger(m, -45L << nScale);
-                 SecretTensor eSum = ops.add(sq15, lin45);
-                 SecretTensor eRaw = Shares.addScalar(ops, eSum, 1L << (2 * nScale + 5));
-                 SecretTensor both = carried ? Shares.concat(0, eRaw, Shares.flat(prod2, n, n + (long) n * k, 0))
-                     : Shares.view(eRaw, 0, n);
-                 SecretTensor level2 = Shares.truncate(ops, both, nScale + 5)) {
-                e = Shares.copy(Shares.flat(level2, 0, n, 0), 0, n);
-                try {
-                    y = carried ? Shares.copy(Shares.flat(level2, n, n + (long) n * k, 0), 0, n * k)
-                        : ops.mulInteger(y0, 1);
-                } catch (RuntimeException ex) {
-                    e.close();
-                    throw ex;
-                }
+        try (Scope s = ops.scope(); RingTensor thresholds = RingTensor.of(negThresholds, t, 1)) {
+            final SecretTensor bits = ops.reluDerivative(ops.addPublic(Shares.view(x, 0, 1, n), thresholds));
+            final SecretTensor scale = Shares.weightedRowSum(ops, bits, w, n);
+            final SecretTensor clamped = Shares.addScalar(ops, Shares.weightedRowSum(ops, bits, wClamped, n),
+                1L << (-jmin + sw));
+            // level 1: m = x W at scale N (and, carried, v = num W'' at scale N)
+            final SecretTensor lhs1 = carried ? Shares.concat(ops, 0, Shares.view(x, 0, n), num) : Shares.view(x, 0, n);
+            final SecretTensor rhs1 = carried ? Shares.concat(ops, 0, scale, Shares.repeat(ops, clamped, k))
+                : Shares.view(scale, 0, n);
+            final SecretTensor level1 = Shares.truncate(ops, Shares.mulRaw(ops, lhs1, rhs1), mShift);
+            // m' = m + (1 - b_jmin) + 2 b_top: 1 below the domain, 2 above it
+            final SecretTensor m1 = ops.add(Shares.flat(level1, 0, n, 0),
+                ops.mulInteger(Shares.row(bits, 0, n, 0), -one));
+            final SecretTensor m2 = Shares.addScalar(ops, m1, one);
+            final SecretTensor m = top ? ops.add(m2, ops.mulInteger(Shares.row(bits, t - 1, n, 0), 2 * one)) : m2;
+            // y0 = (45 - 15 m) / 32, at scale N + 5 exactly
+            final SecretTensor y0 = Shares.addScalar(ops, ops.mulInteger(m, -15), 45 * one);
+            // level 2, in its own scope (its operands go when it is done): e = 1 - m y0 = (32 - 45 m + 15 m^2) / 32,
+            // and (carried) Y0 = v y0
+            final SecretTensor level2;
+            try (Scope l2 = ops.scope()) {
+                final SecretTensor v = carried ? Shares.flat(level1, n, n + (long) n * k, 0) : null;
+                final SecretTensor lhs2 = carried ? Shares.concat(ops, 0, m, v) : Shares.view(m, 0, n);
+                final SecretTensor rhs2 = carried ? Shares.concat(ops, 0, m, Shares.repeat(ops, y0, k))
+                    : Shares.view(m, 0, n);
+                final SecretTensor prod2 = Shares.mulRaw(ops, lhs2, rhs2);
+                final SecretTensor eSum = ops.add(ops.mulInteger(Shares.flat(prod2, 0, n, 0), 15),
+                    ops.mulInteger(m, -45L << nScale));
+                final SecretTensor eRaw = Shares.addScalar(ops, eSum, 1L << (2 * nScale + 5));
+                final SecretTensor both = carried
+                    ? Shares.concat(ops, 0, eRaw, Shares.flat(prod2, n, n + (long) n * k, 0))
+                    : Shares.view(eRaw, 0, n);
+                level2 = l2.keep(Shares.truncate(ops, both, nScale + 5));
             }
+            final SecretTensor e = Shares.flat(level2, 0, n, 0);
+            final SecretTensor y = carried ? Shares.flat(level2, n, n + (long) n * k, 0) : y0;
             // levels 3 to 5: y (1 + e)(1 + e^2)(1 + e^4), squaring beside the products
             final int width = carried ? k : 1;
-            try (e; y;
-                 // uncarried, y0 sits at scale N + 5: scale e^2 up by 32 so that one truncation serves both
-                 SecretTensor level3 = newtonLevel(ops, e, carried ? 1 : 32, y, width, nScale,
-                     carried ? nScale : nScale + 5, true);
-                 SecretTensor level4 = newtonLevel(ops, Shares.flat(level3, 0, n, 0), 1,
-                     Shares.flat(level3, n, level3.numel(), 0), width, nScale, nScale, true)) {
-                final SecretTensor y2 = Shares.flat(level4, n, level4.numel(), 0);
-                final SecretTensor e4 = Shares.flat(level4, 0, n, 0);
-                if (carried) {
-                    // Y2 at scale N times (1 + e^4) at scale N, straight to outScale
-                    return newtonLevel(ops, e4, 1, y2, width, nScale, 2 * nScale - outScale, false);
-                }
-                try (SecretTensor y3 = newtonLevel(ops, e4, 1, y2, width, nScale, nScale, false);
-                     SecretTensor last = Shares.mulRaw(ops, clamped, y3)) {
-                    return Shares.truncate(ops, last, sw + nScale - outScale);
-                }
+            // uncarried, y0 sits at scale N + 5: scale e^2 up by 32 so that one truncation serves both
+            final SecretTensor level3 = newtonLevel(ops, e, carried ? 1 : 32, y, width, nScale,
+                carried ? nScale : nScale + 5, true);
+            final SecretTensor level4 = newtonLevel(ops, Shares.flat(level3, 0, n, 0), 1,
+                Shares.flat(level3, n, level3.numel(), 0), width, nScale, nScale, true);
+            final SecretTensor y2 = Shares.flat(level4, n, level4.numel(), 0);
+            final SecretTensor e4 = Shares.flat(level4, 0, n, 0);
+            if (carried) {
+                // Y2 at scale N times (1 + e^4) at scale N, straight to outScale
+                return s.keep(newtonLevel(ops, e4, 1, y2, width, nScale, 2 * nScale - outScale, false));
             }
+            final SecretTensor y3 = newtonLevel(ops, e4, 1, y2, width, nScale, nScale, false);
+            return s.keep(Shares.truncate(ops, Shares.mulRaw(ops, clamped, y3), sw + nScale - outScale));
         }
     }
 
@@ -391,13 +366,13 @@ public final class Approximations {
     private static SecretTensor newtonLevel(final SecureOps ops, final SecretTensor e, final long squareFactor,
                                             final SecretTensor y, final int width, final int scale, final int shift,
                                             final boolean square) {
-        try (SecretTensor onePlusE = Shares.addScalar(ops, e, 1L << scale);
-             SecretTensor factor = width == 1 ? ops.mulInteger(onePlusE, 1) : Shares.repeat(onePlusE, width);
-             SecretTensor eScaled = square ? ops.mulInteger(e, squareFactor) : null;
-             SecretTensor lhs = square ? Shares.concat(0, eScaled, y) : Shares.concat(0, y);
-             SecretTensor rhs = square ? Shares.concat(0, e, factor) : Shares.concat(0, factor);
-             SecretTensor prod = Shares.mulRaw(ops, lhs, rhs)) {
-            return Shares.truncate(ops, prod, shift);
+        try (Scope s = ops.scope()) {
+            final SecretTensor onePlusE = Shares.addScalar(ops, e, 1L << scale);
+            final SecretTensor factor = width == 1 ? onePlusE : Shares.repeat(ops, onePlusE, width);
+            final SecretTensor lhs = square ? Shares.concat(ops, 0, ops.mulInteger(e, squareFactor), y)
+                : Shares.concat(ops, 0, y);
+            final SecretTensor rhs = square ? Shares.concat(ops, 0, e, factor) : Shares.concat(ops, 0, factor);
+            return s.keep(Shares.truncate(ops, Shares.mulRaw(ops, lhs, rhs), shift));
         }
     }
 
@@ -439,17 +414,18 @@ public final class Approximations {
         final int k = shape[shape.length - 1];
         final int rows = Math.toIntExact(x.numel() / k);
         if (rows == 0) {
-            return Shares.copy(x, f, shape);
+            return Shares.copy(ops, x, f, shape);
         }
         final int jmax = 31 - Integer.numberOfLeadingZeros(k);
         // Exponentials below 2^expFloor become 0: all K of them together miss less than 2^-(f+2), a quarter ulp.
         final int expFloor = -(f + 2 + (32 - Integer.numberOfLeadingZeros(k - 1)));
-        try (SecretTensor max = Pooling.maxAlongLastAxis(ops, x);
-             SecretTensor shifted = ops.sub(Shares.view(x, f, rows, k), Shares.view(max, f, rows, 1));
-             SecretTensor e = expRaw(ops, shifted, expFloor, -1, false, SOFTMAX_EXP_SCALE);
-             SecretTensor sum = ops.sum(Shares.view(e, 0, rows, k), 1);
-             SecretTensor p = reciprocalRaw(ops, Shares.relabel(sum, SOFTMAX_EXP_SCALE), 0, jmax, false, e, k, f)) {
-            return Shares.copy(p, f, shape);
+        try (Scope s = ops.scope()) {
+            final SecretTensor max = Pooling.maxAlongLastAxis(ops, x);
+            final SecretTensor shifted = ops.sub(Shares.view(x, f, rows, k), Shares.view(max, f, rows, 1));
+            final SecretTensor e = expRaw(ops, shifted, expFloor, -1, false, SOFTMAX_EXP_SCALE);
+            final SecretTensor sum = ops.sum(Shares.view(e, 0, rows, k), 1);
+            final SecretTensor p = reciprocalRaw(ops, Shares.relabel(sum, SOFTMAX_EXP_SCALE), 0, jmax, false, e, k, f);
+            return s.keep(Shares.copy(ops, p, f, shape));
         }
     }
 

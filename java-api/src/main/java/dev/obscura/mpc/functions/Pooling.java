@@ -2,6 +2,7 @@ package dev.obscura.mpc.functions;
 
 import dev.obscura.backend.WindowGeometry;
 import dev.obscura.backend.WindowLayout;
+import dev.obscura.mpc.Scope;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
@@ -43,8 +44,8 @@ public final class Pooling {
      */
     public static SecretTensor max(final SecureOps ops, final SecretTensor a, final SecretTensor b) {
         requireSameScale(a, b, "max");
-        try (SecretTensor diff = ops.sub(a, b); SecretTensor excess = ops.relu(diff)) {
-            return ops.add(b, excess);
+        try (Scope s = ops.scope()) {
+            return s.keep(ops.add(b, ops.relu(ops.sub(a, b))));
         }
     }
 
@@ -68,24 +69,18 @@ public final class Pooling {
         final int windows = Math.toIntExact(g.windows());
         final int positions = g.windowSize();
         if (windows == 0) {
-            return new SecureOps.MaxPoolResult(new SecretTensor(RingTensor.zeros(s[0], s[1], oH, oW), x.fracBits()),
-                new SecretTensor(RingTensor.zeros(s[0], s[1], oH, oW, positions), 0));
+            return new SecureOps.MaxPoolResult(ops.adopt(RingTensor.zeros(s[0], s[1], oH, oW), x.fracBits()),
+                ops.adopt(RingTensor.zeros(s[0], s[1], oH, oW, positions), 0));
         }
         // cand[i * kW + j][(plane * oH + oh) * oW + ow] = x[plane][oh * sH + i][ow * sW + j]: each party gathers the
         // windows of its own share on its backend.
-        final RingTensor cand = RingTensor.zeros(positions, windows);
-        ops.session().backend().windowGather(x.share(), g, WindowLayout.POSITION_ROWS, cand);
-        try (SecretTensor candidates = new SecretTensor(cand, x.fracBits());
-             Knockout k = knockout(ops, candidates, positions, windows, true)) {
-            final SecretTensor values = Shares.copy(k.max(), x.fracBits(), s[0], s[1], oH, oW);
-            try {
-                final SecretTensor mask = Shares.transpose(k.mask(), positions, windows, 0,
-                    s[0], s[1], oH, oW, positions);
-                return new SecureOps.MaxPoolResult(values, mask);
-            } catch (RuntimeException e) {
-                values.close();
-                throw e;
-            }
+        try (Scope scope = ops.scope()) {
+            final SecretTensor candidates = ops.adopt(RingTensor.zeros(positions, windows), x.fracBits());
+            ops.session().backend().windowGather(x.share(), g, WindowLayout.POSITION_ROWS, candidates.share());
+            final Knockout k = knockout(ops, candidates, positions, windows, true);
+            return new SecureOps.MaxPoolResult(
+                scope.keep(Shares.copy(ops, k.max(), x.fracBits(), s[0], s[1], oH, oW)),
+                scope.keep(Shares.transpose(ops, k.mask(), positions, windows, 0, s[0], s[1], oH, oW, positions)));
         }
     }
 
@@ -103,11 +98,11 @@ public final class Pooling {
         final int k = s[s.length - 1];
         final int rows = Math.toIntExact(a.numel() / k);
         if (rows == 0) {
-            return new SecretTensor(RingTensor.zeros(s), 0);
+            return ops.adopt(RingTensor.zeros(s), 0);
         }
-        try (SecretTensor columns = Shares.transpose(a, rows, k, a.fracBits(), k, rows);
-             Knockout knockout = knockout(ops, columns, k, rows, true)) {
-            return Shares.transpose(knockout.mask(), k, rows, 0, s);
+        try (Scope scope = ops.scope()) {
+            final SecretTensor columns = Shares.transpose(ops, a, rows, k, a.fracBits(), k, rows);
+            return scope.keep(Shares.transpose(ops, knockout(ops, columns, k, rows, true).mask(), k, rows, 0, s));
         }
     }
 
@@ -120,118 +115,56 @@ public final class Pooling {
         final int k = s[s.length - 1];
         final int rows = Math.toIntExact(a.numel() / k);
         final int[] outShape = java.util.Arrays.copyOf(s, s.length - 1);
-        try (SecretTensor columns = Shares.transpose(a, rows, k, a.fracBits(), k, rows);
-             Knockout knockout = knockout(ops, columns, k, rows, false)) {
-            return Shares.copy(knockout.max(), a.fracBits(), outShape);
+        try (Scope scope = ops.scope()) {
+            final SecretTensor columns = Shares.transpose(ops, a, rows, k, a.fracBits(), k, rows);
+            return scope.keep(Shares.copy(ops, knockout(ops, columns, k, rows, false).max(), a.fracBits(), outShape));
         }
     }
 
-    /** Winners {@code [M]} and, when tracked, one-hot rows {@code [P, M]} of a knockout; both owned. */
-    record Knockout(SecretTensor max, SecretTensor mask) implements AutoCloseable {
-        @Override
-        public void close() {
-            max.close();
-            if (mask != null) {
-                mask.close();
-            }
-        }
+    /** Winners {@code [M]} (raw, labelled 0) and, when tracked, one-hot rows {@code [P, M]} of a knockout. */
+    record Knockout(SecretTensor max, SecretTensor mask) {
     }
 
     /**
      * The knockout over the rows of {@code candidates [P, M]} (see the class comment). Group {@code g} covers the
      * contiguous candidate rows {@code [start[g], start[g] + size[g])}; its winner is row {@code g} of
      * {@code values}. A group of one candidate has the public one-hot {@code [1]}, so its mask rows need no
-     * multiplication: they become the comparison bit (or its complement) directly.
+     * multiplication: they become the comparison bit (or its complement) directly. Each level runs in its own
+     * scope, which owns the level's candidates and temporaries and keeps its winners.
      */
     static Knockout knockout(final SecureOps ops, final SecretTensor candidates, final int p, final int m,
                              final boolean trackMask) {
-        final int fv = candidates.fracBits();
         final int[] start = new int[p];
         final int[] size = new int[p];
         for (int i = 0; i < p; i++) {
             start[i] = i;
             size[i] = 1;
         }
-        int groups = p;
-        SecretTensor values = Shares.concat(0, candidates);
-        SecretTensor mask = null;
-        try {
-            if (trackMask) {
-                // Every row is overwritten before it is read (p >= 2) or replaced by the public one (p == 1).
-                try (SecretTensor zero = ops.mulInteger(values, 0)) {
-                    mask = p == 1 ? Shares.addScalar(ops, zero, 1) : Shares.concat(0, zero);
-                }
-            }
+        try (Scope s = ops.scope()) {
+            SecretTensor values = Shares.concat(ops, 0, candidates);
+            // Every mask row is overwritten before it is read (p >= 2) or replaced by the public one (p == 1).
+            final SecretTensor zero = trackMask ? ops.mulInteger(values, 0) : null;
+            final SecretTensor mask = !trackMask ? null : p == 1 ? Shares.addScalar(ops, zero, 1) : zero;
+            int groups = p;
             while (groups > 1) {
                 final int pairs = groups / 2;
-                final SecretTensor[] left = new SecretTensor[pairs];
-                final SecretTensor[] right = new SecretTensor[pairs];
-                for (int q = 0; q < pairs; q++) {
-                    left[q] = Shares.row(values, 2 * q, m, 0);
-                    right[q] = Shares.row(values, 2 * q + 1, m, 0);
-                }
-                final SecretTensor next;
-                if (!trackMask) {
-                    // winners b + relu(a - b): one comparison call, no multiplication
-                    try (SecretTensor a = Shares.concat(0, left);
-                         SecretTensor b = Shares.concat(0, right);
-                         SecretTensor diff = ops.sub(a, b);
-                         SecretTensor excess = ops.relu(diff);
-                         SecretTensor winners = ops.add(b, excess)) {
-                        next = groups % 2 == 0 ? Shares.concat(0, winners)
-                            : Shares.concat(0, winners, Shares.row(values, groups - 1, m, 0));
+                try (Scope level = ops.scope()) {
+                    level.own(values);
+                    final SecretTensor[] left = new SecretTensor[pairs];
+                    final SecretTensor[] right = new SecretTensor[pairs];
+                    for (int q = 0; q < pairs; q++) {
+                        left[q] = Shares.row(values, 2 * q, m, 0);
+                        right[q] = Shares.row(values, 2 * q + 1, m, 0);
                     }
-                    values.close();
-                    values = next;
-                    groups -= pairs;
-                    continue;
+                    final SecretTensor b = Shares.concat(ops, 0, right);
+                    final SecretTensor diff = ops.sub(Shares.concat(ops, 0, left), b);
+                    // winners b + relu(a - b): one comparison call, no multiplication; or, tracking the one-hot
+                    // position, b + [a >= b] (a - b) with the mask updates in the same multiplication
+                    final SecretTensor winners = trackMask ? selectTracked(ops, b, diff, mask, start, size, pairs, m)
+                        : ops.add(b, ops.relu(diff));
+                    values = level.keep(groups % 2 == 0 ? winners
+                        : Shares.concat(ops, 0, winners, Shares.row(values, groups - 1, m, 0)));
                 }
-                try (SecretTensor a = Shares.concat(0, left);
-                     SecretTensor b = Shares.concat(0, right);
-                     SecretTensor diff = ops.sub(a, b);
-                     SecretTensor ge = ops.reluDerivative(diff);
-                     SecretTensor lt = trackMask ? Shares.not(ops, ge) : null) {
-                    // One multiplication: [ge * diff | ge * rows of shared left masks | lt * rows of right masks].
-                    int sharedRows = 0;
-                    for (int q = 0; q < pairs && trackMask; q++) {
-                        sharedRows += (size[2 * q] > 1 ? size[2 * q] : 0) + (size[2 * q + 1] > 1 ? size[2 * q + 1] : 0);
-                    }
-                    final long valueLen = (long) pairs * m;
-                    try (SecretTensor lhs = new SecretTensor(RingTensor.zeros(
-                            Math.toIntExact(valueLen + (long) sharedRows * m)), 0);
-                         SecretTensor rhs = new SecretTensor(RingTensor.zeros(Math.toIntExact(lhs.numel())), 0)) {
-                        Shares.copyInto(lhs, 0, ge);
-                        Shares.copyInto(rhs, 0, diff);
-                        long at = valueLen;
-                        for (int q = 0; q < pairs && trackMask; q++) {
-                            at = stageGroup(lhs, rhs, at, Shares.row(ge, q, m, 0), mask, start[2 * q], size[2 * q], m);
-                            at = stageGroup(lhs, rhs, at, Shares.row(lt, q, m, 0), mask, start[2 * q + 1],
-                                size[2 * q + 1], m);
-                        }
-                        try (SecretTensor prod = Shares.mulRaw(ops, lhs, rhs);
-                             SecretTensor winners = ops.add(b, Shares.flat(prod, 0, valueLen, 0))) {
-                            next = new SecretTensor(RingTensor.zeros(Math.toIntExact((long) (groups - pairs) * m)), 0);
-                            try {
-                                Shares.copyInto(next, 0, winners);
-                                if (groups % 2 == 1) {
-                                    Shares.copyInto(next, valueLen, Shares.row(values, groups - 1, m, 0));
-                                }
-                                at = valueLen;
-                                for (int q = 0; q < pairs && trackMask; q++) {
-                                    at = updateGroup(mask, prod, at, Shares.row(ge, q, m, 0), start[2 * q],
-                                        size[2 * q], m);
-                                    at = updateGroup(mask, prod, at, Shares.row(lt, q, m, 0), start[2 * q + 1],
-                                        size[2 * q + 1], m);
-                                }
-                            } catch (RuntimeException e) {
-                                next.close();
-                                throw e;
-                            }
-                        }
-                    }
-                }
-                values.close();
-                values = next;
                 for (int q = 0; q < pairs; q++) {
                     start[q] = start[2 * q];
                     size[q] = size[2 * q] + size[2 * q + 1];
@@ -242,18 +175,41 @@ public final class Pooling {
                 }
                 groups -= pairs;
             }
-            final Knockout result = new Knockout(Shares.relabelOwned(values, fv), mask);
-            values = null;
-            mask = null;
-            return result;
-        } finally {
-            if (values != null) {
-                values.close();
-            }
-            if (mask != null) {
-                mask.close();
-            }
+            return new Knockout(s.keep(values), mask == null ? null : s.keep(mask));
         }
+    }
+
+    /**
+     * One level with the one-hot tracking: the bits {@code ge = [a - b >= 0]} in one comparison call, then ONE
+     * multiplication {@code [ge * diff | ge * rows of shared left masks | lt * rows of right masks]} that gives the
+     * winners {@code b + ge (a - b)} and the groups' new mask rows (written into {@code mask}).
+     */
+    private static SecretTensor selectTracked(final SecureOps ops, final SecretTensor b, final SecretTensor diff,
+                                              final SecretTensor mask, final int[] start, final int[] size,
+                                              final int pairs, final int m) {
+        final SecretTensor ge = ops.reluDerivative(diff);
+        final SecretTensor lt = Shares.not(ops, ge);
+        int sharedRows = 0;
+        for (int q = 0; q < pairs; q++) {
+            sharedRows += (size[2 * q] > 1 ? size[2 * q] : 0) + (size[2 * q + 1] > 1 ? size[2 * q + 1] : 0);
+        }
+        final long valueLen = (long) pairs * m;
+        final SecretTensor lhs = Shares.zeros(ops, 0, valueLen + (long) sharedRows * m);
+        final SecretTensor rhs = Shares.zeros(ops, 0, lhs.numel());
+        Shares.copyInto(lhs, 0, ge);
+        Shares.copyInto(rhs, 0, diff);
+        long at = valueLen;
+        for (int q = 0; q < pairs; q++) {
+            at = stageGroup(lhs, rhs, at, Shares.row(ge, q, m, 0), mask, start[2 * q], size[2 * q], m);
+            at = stageGroup(lhs, rhs, at, Shares.row(lt, q, m, 0), mask, start[2 * q + 1], size[2 * q + 1], m);
+        }
+        final SecretTensor prod = Shares.mulRaw(ops, lhs, rhs);
+        at = valueLen;
+        for (int q = 0; q < pairs; q++) {
+            at = updateGroup(mask, prod, at, Shares.row(ge, q, m, 0), start[2 * q], size[2 * q], m);
+            at = updateGroup(mask, prod, at, Shares.row(lt, q, m, 0), start[2 * q + 1], size[2 * q + 1], m);
+        }
+        return ops.add(b, Shares.flat(prod, 0, valueLen, 0));
     }
 
     /** Stages a group's shared mask rows (and its bit once per row) into the level's multiplication operands. */

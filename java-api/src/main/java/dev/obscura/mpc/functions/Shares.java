@@ -1,8 +1,10 @@
 package dev.obscura.mpc.functions;
 
+import dev.obscura.mpc.Scope;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.ring.RingTensor;
+import dev.obscura.ring.Shapes;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -15,6 +17,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * truncation: both labels are 0), and {@link #truncate} drops exactly the bits the caller asks for. This lets the
  * approximations run their inner steps at 20 to 30 fractional bits, well above the session's f, while the public
  * operations keep their documented scales.
+ *
+ * <p>Every new tensor is made through {@link SecureOps#adopt}, so it belongs to the innermost open scope like the
+ * results of the operations; views ({@link #relabel}, {@link #view}, {@link #flat}, {@link #row}) are valid while
+ * the tensor they view is, and are never kept.
  */
 final class Shares {
     private Shares() {
@@ -41,20 +47,24 @@ final class Shares {
         return flat(x, (long) row * cols, (long) row * cols + cols, fracBits);
     }
 
+    /** A new flat tensor of {@code n} zeros labelled {@code fracBits}. */
+    static SecretTensor zeros(final SecureOps ops, final int fracBits, final long n) {
+        return ops.adopt(RingTensor.zeros(Math.toIntExact(n)), fracBits);
+    }
+
     /** A new flat tensor holding the elements of {@code parts} one after the other, labelled {@code fracBits}. */
-    static SecretTensor concat(final int fracBits, final SecretTensor... parts) {
+    static SecretTensor concat(final SecureOps ops, final int fracBits, final SecretTensor... parts) {
         long total = 0;
         for (final SecretTensor p : parts) {
             total += p.numel();
         }
-        final RingTensor out = RingTensor.zeros(Math.toIntExact(total));
+        final SecretTensor out = zeros(ops, fracBits, total);
         long at = 0;
         for (final SecretTensor p : parts) {
-            final int n = Math.toIntExact(p.numel());
-            out.slice(Math.toIntExact(at), Math.toIntExact(at + n)).copyFrom(p.share());
-            at += n;
+            copyInto(out, at, p);
+            at += p.numel();
         }
-        return new SecretTensor(out, fracBits);
+        return out;
     }
 
     /** Copies the elements of {@code source} into elements {@code [at, at + source.numel())} of {@code target}. */
@@ -68,19 +78,18 @@ final class Shares {
      * The transpose of a share read as {@code [rows, cols]}, as a new tensor of {@code outShape} (which holds
      * {@code rows * cols} elements, read as {@code [cols, rows]}).
      */
-    static SecretTensor transpose(final SecretTensor x, final int rows, final int cols, final int fracBits,
-                                  final int... outShape) {
+    static SecretTensor transpose(final SecureOps ops, final SecretTensor x, final int rows, final int cols,
+                                  final int fracBits, final int... outShape) {
         final RingTensor in = x.share();
-        final RingTensor out = RingTensor.zeros(outShape);
-        if (out.numel() != (long) rows * cols || in.numel() != out.numel()) {
-            out.close();
+        if (Shapes.numel(outShape) != (long) rows * cols || in.numel() != (long) rows * cols) {
             throw new IllegalArgumentException("transpose needs rows * cols elements, rows=" + rows + ", cols="
-                + cols + ", numel=" + in.numel() + ", outShape=" + java.util.Arrays.toString(outShape));
+                + cols + ", numel=" + in.numel() + ", outShape=" + Shapes.toString(outShape));
         }
+        final SecretTensor result = ops.adopt(RingTensor.zeros(outShape), fracBits);
         // Through the buffers (byte offsets): no per-element lookup of the memory behind a tensor. Tensors are
         // below 2 GiB, so int offsets hold.
         final UnsafeBuffer src = in.buffer();
-        final UnsafeBuffer dst = out.buffer();
+        final UnsafeBuffer dst = result.share().buffer();
         final int column = rows * Long.BYTES;
         int from = 0;
         for (int r = 0; r < rows; r++) {
@@ -89,26 +98,26 @@ final class Shares {
                 dst.putLong(to, src.getLong(from));
             }
         }
-        return new SecretTensor(out, fracBits);
+        return result;
     }
 
     /** A new tensor of {@code shape} (same element count) holding a copy of {@code x}'s share. */
-    static SecretTensor copy(final SecretTensor x, final int fracBits, final int... shape) {
-        final RingTensor out = RingTensor.zeros(shape);
-        try {
-            out.copyFrom(x.share());
-        } catch (RuntimeException e) {
-            out.close();
-            throw e;
+    static SecretTensor copy(final SecureOps ops, final SecretTensor x, final int fracBits, final int... shape) {
+        if (Shapes.numel(shape) != x.numel()) {
+            throw new IllegalArgumentException("copy needs the same element count, numel=" + x.numel() + ", shape="
+                + Shapes.toString(shape));
         }
-        return new SecretTensor(out, fracBits);
+        final SecretTensor out = ops.adopt(RingTensor.zeros(shape), fracBits);
+        out.share().copyFrom(x.share());
+        return out;
     }
 
     /** Each element of {@code x} ({@code n} of them) repeated {@code k} times: shape {@code [n * k]}. */
-    static SecretTensor repeat(final SecretTensor x, final int k) {
+    static SecretTensor repeat(final SecureOps ops, final SecretTensor x, final int k) {
         final RingTensor in = x.share();
         final long n = in.numel();
-        final RingTensor out = RingTensor.zeros(Math.toIntExact(n * k));
+        final SecretTensor result = ops.adopt(RingTensor.zeros(Math.toIntExact(n * k)), x.fracBits());
+        final RingTensor out = result.share();
         long at = 0;
         for (long i = 0; i < n; i++) {
             final long v = in.get(i);
@@ -116,7 +125,7 @@ final class Shares {
                 out.set(at++, v);
             }
         }
-        return new SecretTensor(out, x.fracBits());
+        return result;
     }
 
     /** A public ring scalar, shape {@code [1]}, for broadcasting public additions. */
@@ -135,9 +144,7 @@ final class Shares {
 
     /** {@code 1 - bit} for shared 0/1 values. */
     static SecretTensor not(final SecureOps ops, final SecretTensor bits) {
-        try (SecretTensor negated = ops.neg(bits)) {
-            return addScalar(ops, negated, 1);
-        }
+        return addScalar(ops, ops.neg(bits), 1);
     }
 
     /** The exact ring product of two raw values (no truncation): scales add. One multiplication round. */
@@ -155,20 +162,14 @@ final class Shares {
 
     /**
      * {@code sum_j w[j] * rows[j]} for a tensor of shape {@code [rows, n]} and public integer weights: local. The
-     * result keeps the label.
+     * result is raw (labelled 0).
      */
-    static SecretTensor weightedRowSum(final SecureOps ops, final SecretTensor x, final long[] weights, final int n,
-                                       final int fracBits) {
+    static SecretTensor weightedRowSum(final SecureOps ops, final SecretTensor x, final long[] weights,
+                                       final int n) {
         final int rows = weights.length;
-        try (RingTensor w = RingTensor.of(weights, rows, 1);
-             SecretTensor scaled = ops.mulPublic(view(x, 0, rows, n), w, 0)) {
-            final SecretTensor sum = ops.sum(scaled, 0);
-            return fracBits == 0 ? sum : relabelOwned(sum, fracBits);
+        // Its own scope: the weighted rows ([rows, n]) go as soon as they are summed.
+        try (Scope s = ops.scope(); RingTensor w = RingTensor.of(weights, rows, 1)) {
+            return s.keep(ops.sum(ops.mulPublic(view(x, 0, rows, n), w, 0), 0));
         }
-    }
-
-    /** Takes ownership of {@code x}'s share under another label. */
-    static SecretTensor relabelOwned(final SecretTensor x, final int fracBits) {
-        return new SecretTensor(x.share(), fracBits);
     }
 }

@@ -1,7 +1,7 @@
 /**
  * Functions on secret-shared tensors that every protocol suite shares, written only against
- * {@link dev.obscura.mpc.SecureOps} (never against a suite): a suite's operations delegate to them, and a new suite
- * gets them by implementing the primitives.
+ * {@link dev.obscura.mpc.SecureOps} (never against a suite): {@code SecureOps} delegates to them, so a new suite
+ * gets them by implementing its {@link dev.obscura.mpc.SecurePrimitives}.
  *
  * <ul>
  *   <li>{@link dev.obscura.mpc.functions.Pooling}: the exact elementwise maximum, 2-D max-pooling with its one-hot

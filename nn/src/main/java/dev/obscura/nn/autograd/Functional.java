@@ -1,6 +1,7 @@
 package dev.obscura.nn.autograd;
 
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.mpc.Scope;
 import dev.obscura.nn.engine.TensorEngine;
 
 /**
@@ -23,13 +24,10 @@ public final class Functional {
     public static <T> Variable<T> linear(final Variable<T> x, final Variable<T> weight, final Variable<T> bias) {
         final Tape<T> tape = tapeOf(x);
         final TensorEngine<T> e = tape.engine();
-        final T product = e.matmul(x.value(), weight.value(), false, true);
         final T y;
-        if (bias != null) {
-            y = e.addChannelBias(product, bias.value());
-            e.release(product);
-        } else {
-            y = product;
+        try (Scope s = e.scope()) {
+            final T product = e.matmul(x.value(), weight.value(), false, true);
+            y = s.keep(bias == null ? product : e.addChannelBias(product, bias.value()));
         }
         final boolean requiresGrad = x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad();
         return tape.record(y, requiresGrad, dy -> {
@@ -55,13 +53,10 @@ public final class Functional {
                                          final Conv2dSpec spec) {
         final Tape<T> tape = tapeOf(x);
         final TensorEngine<T> e = tape.engine();
-        final T conv = e.conv2d(x.value(), weight.value(), spec);
         final T y;
-        if (bias != null) {
-            y = e.addChannelBias(conv, bias.value());
-            e.release(conv);
-        } else {
-            y = conv;
+        try (Scope s = e.scope()) {
+            final T conv = e.conv2d(x.value(), weight.value(), spec);
+            y = s.keep(bias == null ? conv : e.addChannelBias(conv, bias.value()));
         }
         final boolean requiresGrad = x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad();
         return tape.record(y, requiresGrad, dy -> {

@@ -1,5 +1,6 @@
 package dev.obscura.nn.autograd;
 
+import dev.obscura.mpc.Scope;
 import dev.obscura.nn.engine.TensorEngine;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +11,14 @@ import java.util.Objects;
  * its result to the tape of its input, in execution order, which is a topological order of the graph;
  * {@link #backward} walks it in reverse, so each node's gradient is complete before its closure runs.
  *
- * <p>A tape owns what it records: the values and gradients of computed nodes and the tensors saved for the
- * backward pass ({@link #save}, masks). {@link #close} releases them all through the engine, so a training step is
- * {@code try (Tape<T> tape = new Tape<>(engine)) { forward; loss.backward(); optimiser.step(); }}. It does not own
- * the values of {@link #input}/{@link #variable} nodes, nor parameters and their gradients.
+ * <p>A tape is a {@link Scope} of its engine ({@link TensorEngine#scope()}), opened by its constructor and closed
+ * by {@link #close}: it owns what it records (the values and gradients of computed nodes and of its leaves, and the
+ * tensors saved for the backward pass, {@link #save}, masks), and every other tensor the engine makes while it is
+ * the innermost open scope, and releases them all when it closes. So a training step is
+ * {@code try (Tape<T> tape = new Tape<>(engine)) { forward; loss.backward(); optimiser.step(); }}, and a
+ * temporary made inside it needs no release of its own. Parameters and inputs stay outside it: the values of
+ * {@link #input}/{@link #variable} nodes remain their caller's, and parameters take their values and gradients out
+ * of every scope ({@link TensorEngine#detach}). Close the tape after any scope opened inside it.
  *
  * <p>Not thread-safe.
  *
@@ -21,13 +26,14 @@ import java.util.Objects;
  */
 public final class Tape<T> implements AutoCloseable {
     private final TensorEngine<T> engine;
+    private final Scope scope;
     private final List<Variable<T>> nodes = new ArrayList<>();
     private final List<Variable<T>> leaves = new ArrayList<>();
-    private final List<T> saved = new ArrayList<>();
 
-    /** An empty tape over {@code engine}. */
+    /** An empty tape over {@code engine}: opens a scope inside the engine's innermost one. */
     public Tape(final TensorEngine<T> engine) {
         this.engine = Objects.requireNonNull(engine, "engine");
+        this.scope = engine.scope();
     }
 
     /** The engine. */
@@ -35,16 +41,21 @@ public final class Tape<T> implements AutoCloseable {
         return engine;
     }
 
-    /** A leaf without a gradient (data): the caller keeps ownership of {@code value}. */
+    /**
+     * A leaf without a gradient (data): the caller keeps ownership of {@code value} (made inside the tape, it goes to
+     * the enclosing scope, as if kept).
+     */
     public Variable<T> input(final T value) {
-        final Variable<T> v = new Variable<>(this, null, value, false, null);
-        leaves.add(v);
-        return v;
+        return leaf(value, false);
     }
 
     /** A leaf that collects a gradient (for gradient checks): the caller keeps ownership of {@code value}. */
     public Variable<T> variable(final T value) {
-        final Variable<T> v = new Variable<>(this, null, value, true, null);
+        return leaf(value, true);
+    }
+
+    private Variable<T> leaf(final T value, final boolean requiresGrad) {
+        final Variable<T> v = new Variable<>(this, null, scope.keep(value), requiresGrad, null);
         leaves.add(v);
         return v;
     }
@@ -54,20 +65,26 @@ public final class Tape<T> implements AutoCloseable {
      * {@code requiresGrad} (some input requires a gradient).
      */
     public Variable<T> record(final T value, final boolean requiresGrad, final Variable.Backward<T> backward) {
-        final Variable<T> v = new Variable<>(this, null, value, requiresGrad, requiresGrad ? backward : null);
+        final Variable<T> v = new Variable<>(this, null, scope.own(value), requiresGrad,
+            requiresGrad ? backward : null);
         nodes.add(v);
         return v;
     }
 
     /** Keeps {@code t} (a mask, say) until {@link #close}, which releases it. Returns {@code t}. */
     public T save(final T t) {
-        saved.add(t);
-        return t;
+        return scope.own(t);
     }
 
-    /** Adds {@code g} (taking ownership) to the gradient of {@code v}; used by backward closures. */
+    /**
+     * Adds {@code g} (taking ownership) to the gradient of {@code v}; used by backward closures. The tape owns the
+     * gradients of its nodes and leaves; a parameter's gradient is taken out of every scope.
+     */
     public void accumulate(final Variable<T> v, final T g) {
         v.accumulate(engine, g);
+        if (v.tape() == this && v.grad() != null) {
+            scope.own(v.grad());
+        }
     }
 
     /**
@@ -83,7 +100,7 @@ public final class Tape<T> implements AutoCloseable {
             engine.release(seed);
             throw new IllegalArgumentException("output does not depend on anything that requires a gradient");
         }
-        output.accumulate(engine, seed);
+        accumulate(output, seed);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).runBackward();
         }
@@ -107,20 +124,16 @@ public final class Tape<T> implements AutoCloseable {
         backward(output, engine.fromFloats(new float[] {1f}, shape));
     }
 
-    /** Releases every value, gradient and saved tensor this tape owns, and forgets its nodes. Idempotent. */
+    /**
+     * Closes the tape's scope, releasing every value, gradient, saved tensor and temporary it owns, and forgets its
+     * nodes. Idempotent.
+     */
     @Override
     public void close() {
-        for (final Variable<T> v : nodes) {
-            v.releaseAll(engine);
-        }
-        for (final Variable<T> v : leaves) {
-            v.releaseGrad(engine);
-        }
-        for (final T t : saved) {
-            engine.release(t);
-        }
+        scope.close();
+        nodes.forEach(Variable::forgetGrad);
+        leaves.forEach(Variable::forgetGrad);
         nodes.clear();
         leaves.clear();
-        saved.clear();
     }
 }

@@ -9,16 +9,18 @@ import java.util.Objects;
  *
  * <p>Three kinds:
  * <ul>
- *   <li>a <b>parameter</b> ({@link #parameter}): lives across steps, on no tape; its value is replaced by the
- *       optimiser ({@link #assign}), its gradient accumulates over a step until {@link #zeroGrad};</li>
+ *   <li>a <b>parameter</b> ({@link #parameter}): lives across steps, on no tape and in no scope; its value is
+ *       replaced by the optimiser ({@link #assign}), its gradient accumulates over a step until {@link #zeroGrad};
+ *       both are taken out of every open scope ({@link TensorEngine#detach}), so a step inside a tape keeps
+ *       them;</li>
  *   <li>an <b>input</b> ({@link Tape#input}, {@link Tape#variable}): a leaf of one step's graph whose value the
  *       caller owns, with or without a gradient;</li>
  *   <li>a <b>computed</b> node ({@link Tape#record}): owned by its tape, which releases its value and gradient on
  *       {@link Tape#close}.</li>
  * </ul>
  *
- * <p>A gradient that reaches a parameter must be a tensor that no tape owns (every function in {@link Functional}
- * computes a fresh one), since the parameter keeps it after the tape is closed.
+ * <p>A gradient that reaches a parameter must be a tensor that no tape records (every function in
+ * {@link Functional} computes a fresh one), since the parameter keeps it after the tape is closed.
  *
  * @param <T> the engine's tensor type
  */
@@ -75,7 +77,8 @@ public final class Variable<T> {
     }
 
     /**
-     * Replaces a parameter's value, releasing the old one through {@code engine} (the optimiser's update).
+     * Replaces a parameter's value, releasing the old one through {@code engine} (the optimiser's update). The new
+     * value is taken out of every open scope of the engine: the parameter owns it.
      *
      * @throws IllegalStateException when this is not a parameter
      */
@@ -84,7 +87,7 @@ public final class Variable<T> {
             throw new IllegalStateException("only a parameter can be assigned, variable=" + this);
         }
         final T old = value;
-        value = Objects.requireNonNull(newValue, "newValue");
+        value = engine.detach(Objects.requireNonNull(newValue, "newValue"));
         engine.release(old);
     }
 
@@ -96,16 +99,20 @@ public final class Variable<T> {
         }
     }
 
-    /** Hands the gradient over to the caller and forgets it ({@code null} when there is none). */
+    /**
+     * Hands the gradient over to the caller and forgets it ({@code null} when there is none): it is taken out of
+     * the tape's scope, so it outlives the tape.
+     */
     public T takeGrad() {
         final T g = grad;
         grad = null;
-        return g;
+        return g != null && tape != null ? tape.engine().detach(g) : g;
     }
 
     /**
      * Adds {@code g} (taking ownership) to the gradient: the first contribution becomes the gradient, later ones are
      * summed into a new tensor and both addends released. Ignored when this variable does not require a gradient.
+     * A parameter's gradient is taken out of every open scope of {@code engine}.
      */
     void accumulate(final TensorEngine<T> engine, final T g) {
         if (!requiresGrad) {
@@ -120,29 +127,20 @@ public final class Variable<T> {
             engine.release(g);
             grad = sum;
         }
+        if (tape == null) {
+            engine.detach(grad);
+        }
+    }
+
+    /** Forgets the gradient, which its tape released. */
+    void forgetGrad() {
+        grad = null;
     }
 
     /** Runs this node's backward closure on its gradient, if it has both. */
     void runBackward() {
         if (backward != null && grad != null) {
             backward.apply(grad);
-        }
-    }
-
-    /** Releases a tape-owned node's value and gradient. */
-    void releaseAll(final TensorEngine<T> engine) {
-        engine.release(value);
-        if (grad != null) {
-            engine.release(grad);
-            grad = null;
-        }
-    }
-
-    /** Releases only the gradient (an input node: the caller owns the value). */
-    void releaseGrad(final TensorEngine<T> engine) {
-        if (grad != null) {
-            engine.release(grad);
-            grad = null;
         }
     }
 

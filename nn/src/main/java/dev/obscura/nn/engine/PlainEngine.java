@@ -6,6 +6,7 @@ import dev.obscura.backend.FloatGemms;
 import dev.obscura.backend.JavaFloatGemm;
 import dev.obscura.backend.WindowGeometry;
 import dev.obscura.backend.WindowLayout;
+import dev.obscura.mpc.Scope;
 import dev.obscura.ring.Shapes;
 import java.util.Objects;
 
@@ -21,6 +22,8 @@ import java.util.Objects;
  */
 public final class PlainEngine implements TensorEngine<PlainTensor> {
     private final FloatGemm gemm;
+    /** Heap tensors need no release: the scopes only nest, keep and own. */
+    private final Scope.Stack scopes = new Scope.Stack(t -> { });
     private float[] cols = new float[0];
 
     /** An engine with the GEMM {@link FloatGemms#create()} picks. */
@@ -68,6 +71,16 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     @Override
     public void release(final PlainTensor t) {
         // Heap memory: the garbage collector frees it.
+    }
+
+    @Override
+    public Scope scope() {
+        return scopes.open();
+    }
+
+    @Override
+    public PlainTensor detach(final PlainTensor t) {
+        return scopes.detach(t);
     }
 
     // --------------------------------------------------------------------------------------------- linear

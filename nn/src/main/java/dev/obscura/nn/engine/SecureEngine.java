@@ -4,6 +4,7 @@ import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.WindowGeometry;
 import dev.obscura.backend.WindowLayout;
+import dev.obscura.mpc.Scope;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.nn.loss.SoftmaxCrossEntropy;
@@ -104,7 +105,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     /** Shares of zero (every party holds 0): no communication. */
     @Override
     public SecretTensor zeros(final int... shape) {
-        return new SecretTensor(RingTensor.zeros(shape), fracBits);
+        return ops.adopt(RingTensor.zeros(shape), fracBits);
     }
 
     /** Reveals {@code t} to EVERY party ({@link SecureOps#reveal}, one round). */
@@ -131,6 +132,17 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     @Override
     public void release(final SecretTensor t) {
         t.close();
+    }
+
+    /** A scope of the operations ({@link SecureOps#scope()}): every engine shares its operations' scopes. */
+    @Override
+    public Scope scope() {
+        return ops.scope();
+    }
+
+    @Override
+    public SecretTensor detach(final SecretTensor t) {
+        return ops.detach(t);
     }
 
     // --------------------------------------------------------------------------------------------- linear
@@ -194,7 +206,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
             }
         }
         out.copyFrom(acc);
-        return new SecretTensor(out, x.fracBits());
+        return ops.adopt(out, x.fracBits());
     }
 
     @Override
@@ -279,7 +291,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
              SecretTensor routed = ops.mul(spread, mask)) {
             final RingTensor out = RingTensor.zeros(inputShape);
             backend().windowScatterAdd(routed.share(), g, WindowLayout.WINDOW_ROWS, out);
-            return new SecretTensor(out, routed.fracBits());
+            return ops.adopt(out, routed.fracBits());
         }
     }
 
@@ -303,7 +315,7 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
         try (SecretTensor scaled = scale(gradOut, 1f / (kH * kW))) {
             final RingTensor out = RingTensor.zeros(inputShape);
             backend().windowScatterAdd(scaled.share(), g, WindowLayout.WINDOW_SUM, out);
-            return new SecretTensor(out, scaled.fracBits());
+            return ops.adopt(out, scaled.fracBits());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.obscura.nn.engine;
 
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.mpc.Scope;
 import dev.obscura.nn.layers.Conv2d;
 import dev.obscura.nn.layers.Linear;
 import dev.obscura.nn.layers.ReLU;
@@ -14,9 +15,11 @@ import dev.obscura.nn.layers.ReLU;
  * <h2>Conventions</h2>
  * <ul>
  *   <li>Tensors are dense and row-major; images are {@code [N, C, H, W]} (NCHW), matrices {@code [rows, cols]}.</li>
- *   <li>Every operation returns a new tensor owned by the caller (except {@link #reshape}, a view) and never
- *       modifies its arguments. {@link #release} frees a tensor; it is idempotent, releasing a view does nothing,
- *       and a view must not be used after the tensor it comes from is released.</li>
+ *   <li>Every operation returns a new tensor (except {@link #reshape}, a view) and never modifies its arguments.
+ *       The new tensor belongs to the innermost open {@link #scope()}, which releases it when it closes unless the
+ *       code keeps it, or to the caller when no scope is open. {@link #release} frees a tensor; it is idempotent
+ *       (so releasing early inside a scope is fine), releasing a view does nothing, and a view must not be used
+ *       after the tensor it comes from is released.</li>
  *   <li>A 0/1 mask (from {@link #relu} and {@link #maxPool2d}) is an ordinary tensor of this engine that holds only
  *       0 and 1; a secure engine keeps it shared (an integer with 0 fractional bits).</li>
  *   <li>Wrong shapes throw {@link IllegalArgumentException} naming them (never a value).</li>
@@ -57,6 +60,23 @@ public interface TensorEngine<T> {
 
     /** Releases {@code t} (off-heap shares for a secure engine; nothing for the plaintext one). Idempotent. */
     void release(T t);
+
+    // ------------------------------------------------------------------------------------------------ lifetimes
+
+    /**
+     * Opens a scope inside the innermost open one: every tensor this engine makes until it closes belongs to it and
+     * is released when it closes, except what the code {@link Scope#keep keeps}. A
+     * {@link dev.obscura.nn.autograd.Tape} is such a scope. The plaintext engine's tensors live on the heap, so its
+     * scopes release nothing, but they nest and keep alike, so that code written over this interface is right on
+     * every engine.
+     */
+    Scope scope();
+
+    /**
+     * Takes {@code t} out of every open scope of this engine: the caller owns it. For what outlives any one
+     * computation, model parameters and optimiser state. Returns {@code t}.
+     */
+    T detach(T t);
 
     // --------------------------------------------------------------------------------------------- linear
 

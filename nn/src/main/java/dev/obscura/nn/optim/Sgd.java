@@ -89,7 +89,7 @@ public final class Sgd<T> {
                         engine.release(d);
                     }
                 }
-                velocities.set(i, next);
+                velocities.set(i, engine.detach(next)); // optimiser state outlives the step's scopes
                 direction = next;
             } else {
                 direction = d;

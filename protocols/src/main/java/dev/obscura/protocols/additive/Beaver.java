@@ -3,7 +3,7 @@ package dev.obscura.protocols.additive;
 import dev.obscura.backend.Backend;
 import dev.obscura.mpc.Session;
 import dev.obscura.protocols.dealer.BeaverTriple;
-import dev.obscura.protocols.dealer.Bilinear;
+import dev.obscura.mpc.Bilinear;
 import dev.obscura.protocols.dealer.DealerClient;
 import dev.obscura.protocols.dealer.TripleCorrelation;
 import dev.obscura.ring.RingTensor;

@@ -30,8 +30,9 @@ import dev.obscura.ring.RingTensor;
  * @param select whether to deal {@code r * rb} as well (ReLU needs it; the sign alone does not)
  */
 public record ComparisonCorrelation(int count, boolean select) implements Correlation<ComparisonMaterial> {
-    /** Registry key of this correlation. */
-    public static final String KIND = "cmp";
+    /** The kind: parameters {@code count, select ? 1 : 0}. */
+    public static final CorrelationKind<ComparisonCorrelation> KIND =
+        new CorrelationKind<>("cmp", ComparisonCorrelation::decode);
 
     /** Bits in a ring element, and so bit planes per comparison. */
     public static final int PLANES = 64;
@@ -58,7 +59,7 @@ public record ComparisonCorrelation(int count, boolean select) implements Correl
     }
 
     @Override
-    public String kind() {
+    public CorrelationKind<ComparisonCorrelation> kind() {
         return KIND;
     }
 
@@ -67,7 +68,7 @@ public record ComparisonCorrelation(int count, boolean select) implements Correl
         return new int[] {count, select ? 1 : 0};
     }
 
-    static Correlation<?> decode(final int[] p) {
+    private static ComparisonCorrelation decode(final int[] p) {
         if (p.length != 2 || (p[1] != 0 && p[1] != 1)) {
             throw new IllegalArgumentException("malformed comparison request, length=" + p.length);
         }

@@ -6,12 +6,14 @@ import dev.obscura.mpc.TransportException;
 import dev.obscura.random.Prg;
 import dev.obscura.random.Seed;
 import java.lang.System.Logger.Level;
+import java.util.Objects;
 
 /**
  * The dealer (trusted crypto provider) of the additive suite: it sends each party one PRG seed, then serves the
  * requests that party 0 sends, one correlation at a time, until party 0 closes its connection. For every request it
  * runs the correlation's recipe on whole values and sends the last party the shares that make them add up; every
- * other share is derived by its party from the seed, so dealer traffic is the last party's corrections only.
+ * other share is derived by its party from the seed, so dealer traffic is the last party's corrections only. It
+ * serves the kinds of its {@link CorrelationCatalogue}, which the suite hands it (and its parties' clients).
  *
  * <p>The dealer learns nothing about the parties' inputs: it only ever sees the requests' shapes.
  */
@@ -20,15 +22,20 @@ public final class Dealer implements Runnable {
 
     private final Transport transport;
     private final Backend backend;
+    private final CorrelationCatalogue catalogue;
 
-    /** A dealer on {@code transport} (whose id must be the party count), computing with {@code backend}. */
-    public Dealer(final Transport transport, final Backend backend) {
-        if (transport.self() != transport.parties()) {
-            throw new IllegalArgumentException("the dealer's endpoint id must equal the party count, self="
+    /**
+     * A dealer on {@code transport} (a helper endpoint: its id is not a party's), computing with {@code backend},
+     * serving the kinds of {@code catalogue}.
+     */
+    public Dealer(final Transport transport, final Backend backend, final CorrelationCatalogue catalogue) {
+        if (transport.self() < transport.parties()) {
+            throw new IllegalArgumentException("the dealer's endpoint must come after the parties, self="
                 + transport.self() + ", parties=" + transport.parties());
         }
         this.transport = transport;
         this.backend = backend;
+        this.catalogue = Objects.requireNonNull(catalogue, "catalogue");
     }
 
     @Override
@@ -58,7 +65,7 @@ public final class Dealer implements Runnable {
             }
             final Correlation<?> correlation;
             try {
-                correlation = Correlations.decode(request);
+                correlation = catalogue.decode(request);
             } catch (IllegalArgumentException e) {
                 throw new TransportException(TransportException.Reason.PROTOCOL,
                     "dealer received a malformed request: " + e.getMessage(), e);

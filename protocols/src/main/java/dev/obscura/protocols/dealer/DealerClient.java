@@ -8,6 +8,7 @@ import dev.obscura.random.Seed;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A party's connection to the dealer: it asks for correlated randomness and hands out this party's shares of it.
@@ -26,6 +27,8 @@ public final class DealerClient {
     static final long DEALER_STREAM = 2;
 
     private final Session session;
+    private final int dealerId;
+    private final CorrelationCatalogue catalogue;
     private final PartySource source;
     private final ArrayDeque<Prefetched> prefetched = new ArrayDeque<>();
     private List<Correlation<?>> recording;
@@ -33,20 +36,29 @@ public final class DealerClient {
     private record Prefetched(Correlation<?> request, AutoCloseable material) {
     }
 
-    private DealerClient(final Session session, final Prg dealerPrg) {
+    private DealerClient(final Session session, final int dealerId, final CorrelationCatalogue catalogue,
+                         final Prg dealerPrg) {
         this.session = session;
-        this.source = new PartySource(session.backend(), dealerPrg, session.transport());
+        this.dealerId = dealerId;
+        this.catalogue = catalogue;
+        this.source = new PartySource(session.backend(), dealerPrg, session.transport(), dealerId);
     }
 
-    /** Connects to the dealer: receives this party's seed (one frame, {@link Seed#BYTES} bytes). */
-    public static DealerClient connect(final Session session) {
+    /**
+     * Connects to the dealer at endpoint {@code dealerId}, which serves the kinds of {@code catalogue}: receives this
+     * party's seed (one frame, {@link Seed#BYTES} bytes).
+     */
+    public static DealerClient connect(final Session session, final int dealerId,
+                                       final CorrelationCatalogue catalogue) {
+        Objects.requireNonNull(catalogue, "catalogue");
         try (CommStats.Offline ignored = session.stats().offline()) {
-            final byte[] seed = session.transport().receiveBytes(session.dealerId());
+            final byte[] seed = session.transport().receiveBytes(dealerId);
             if (seed.length != Seed.BYTES) {
                 throw new TransportException(TransportException.Reason.PROTOCOL,
                     "dealer seed frame has the wrong size, bytes=" + seed.length + ", expected=" + Seed.BYTES);
             }
-            return new DealerClient(session, new Prg(Seed.fromBytes(seed), DEALER_STREAM, session.backend()));
+            return new DealerClient(session, dealerId, catalogue,
+                new Prg(Seed.fromBytes(seed), DEALER_STREAM, session.backend()));
         }
     }
 
@@ -90,12 +102,14 @@ public final class DealerClient {
     }
 
     private <M extends AutoCloseable> M fetch(final Correlation<M> request) {
+        // Every party checks, so that a kind the dealer would refuse fails here, at once, everywhere.
+        catalogue.requireServed(request.kind());
         if (recording != null) {
             recording.add(request);
         }
         try (CommStats.Offline ignored = session.stats().offline()) {
             if (session.partyId() == 0) {
-                session.transport().sendBytes(session.dealerId(), Correlations.encode(request));
+                session.transport().sendBytes(dealerId, catalogue.encode(request));
             }
             return request.generate(source);
         }

@@ -11,12 +11,14 @@ final class PartySource implements Source {
     private final Backend backend;
     private final Prg dealerPrg;
     private final Transport transport;
+    private final int dealerId;
     private final boolean last;
 
-    PartySource(final Backend backend, final Prg dealerPrg, final Transport transport) {
+    PartySource(final Backend backend, final Prg dealerPrg, final Transport transport, final int dealerId) {
         this.backend = backend;
         this.dealerPrg = dealerPrg;
         this.transport = transport;
+        this.dealerId = dealerId;
         this.last = transport.self() == transport.parties() - 1;
     }
 
@@ -42,7 +44,7 @@ final class PartySource implements Source {
                                 final Function<Backend, RingTensor> wholeValue) {
         final RingTensor share = RingTensor.zeros(shape);
         if (last) {
-            transport.receive(transport.parties(), share);
+            transport.receive(dealerId, share);
         } else {
             dealerPrg.fill(share);
         }

@@ -1,23 +1,22 @@
 package dev.obscura.protocols.dealer;
 
+import dev.obscura.mpc.Bilinear;
 import dev.obscura.ring.RingTensor;
 
 /** A Beaver triple shaped for one {@link Bilinear} map. Dealer traffic: the last party's share of c only. */
 public record TripleCorrelation(Bilinear op) implements Correlation<BeaverTriple> {
-    public static final String KIND = "beaver";
+    /** The kind: a triple for the {@link Bilinear} map its parameters encode. */
+    public static final CorrelationKind<TripleCorrelation> KIND =
+        new CorrelationKind<>("beaver", params -> new TripleCorrelation(Bilinear.decode(params)));
 
     @Override
-    public String kind() {
+    public CorrelationKind<TripleCorrelation> kind() {
         return KIND;
     }
 
     @Override
     public int[] params() {
         return op.encode();
-    }
-
-    static Correlation<?> decode(final int[] params) {
-        return new TripleCorrelation(Bilinear.decode(params));
     }
 
     @Override

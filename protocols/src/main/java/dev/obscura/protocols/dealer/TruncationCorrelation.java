@@ -7,7 +7,9 @@ import dev.obscura.ring.RingTensor;
  * of {@code rHigh} and {@code rMsb}, 16 bytes per element.
  */
 public record TruncationCorrelation(int count, int bits) implements Correlation<TruncationPair> {
-    public static final String KIND = "trunc";
+    /** The kind: parameters {@code count, bits}. */
+    public static final CorrelationKind<TruncationCorrelation> KIND =
+        new CorrelationKind<>("trunc", TruncationCorrelation::decode);
 
     public TruncationCorrelation {
         if (count < 0 || bits < 1 || bits > 62) {
@@ -17,7 +19,7 @@ public record TruncationCorrelation(int count, int bits) implements Correlation<
     }
 
     @Override
-    public String kind() {
+    public CorrelationKind<TruncationCorrelation> kind() {
         return KIND;
     }
 
@@ -26,7 +28,7 @@ public record TruncationCorrelation(int count, int bits) implements Correlation<
         return new int[] {count, bits};
     }
 
-    static Correlation<?> decode(final int[] p) {
+    private static TruncationCorrelation decode(final int[] p) {
         if (p.length != 2) {
             throw new IllegalArgumentException("malformed truncation request, length=" + p.length);
         }

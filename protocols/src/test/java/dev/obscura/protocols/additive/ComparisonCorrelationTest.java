@@ -10,7 +10,6 @@ import dev.obscura.backend.Backends;
 import dev.obscura.protocols.dealer.ComparisonCorrelation;
 import dev.obscura.protocols.dealer.ComparisonMaterial;
 import dev.obscura.protocols.dealer.Correlation;
-import dev.obscura.protocols.dealer.Correlations;
 import dev.obscura.protocols.dealer.Source;
 import dev.obscura.ring.RingTensor;
 import java.util.SplittableRandom;
@@ -59,7 +58,7 @@ class ComparisonCorrelationTest {
     void shouldRoundTripTheRequestAndRejectBadOnes() {
         for (final boolean select : new boolean[] {false, true}) {
             final ComparisonCorrelation c = new ComparisonCorrelation(1234, select);
-            final Correlation<?> back = Correlations.decode(Correlations.encode(c));
+            final Correlation<?> back = AdditiveSuite.CORRELATIONS.decode(AdditiveSuite.CORRELATIONS.encode(c));
             assertTrue(Correlation.same(c, back));
             assertEquals(c, back);
         }

@@ -9,7 +9,6 @@ import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.protocols.LocalParties;
 import dev.obscura.protocols.dealer.ComparisonCorrelation;
-import dev.obscura.protocols.dealer.Correlations;
 import dev.obscura.ring.RingTensor;
 import java.util.Arrays;
 import java.util.List;
@@ -152,7 +151,7 @@ class ComparisonTest {
         assertEquals(1216L * w + 16L * n, last[0].dealerBytes());
         assertEquals(new ComparisonCorrelation(n, true).dealerBytes(), last[0].dealerBytes());
         assertEquals(1216L * w + 8L * n, last[1].dealerBytes());
-        final long request = Correlations.encode(new ComparisonCorrelation(n, true)).length;
+        final long request = AdditiveSuite.CORRELATIONS.encode(new ComparisonCorrelation(n, true)).length;
         assertEquals(request, out.get(0)[0].dealerBytes());
     }
 

@@ -1,4 +1,4 @@
-package dev.obscura.protocols.dealer;
+package dev.obscura.mpc;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
@@ -8,10 +8,10 @@ import java.util.Arrays;
 
 /**
  * A bilinear map {@code (x, y) -> op(x, y)} over the ring with fixed operand shapes: elementwise product, matrix
- * product (with transposes and batching), 2-D convolution and its two backward convolutions. One Beaver routine
- * serves them all by taking the map as a parameter (as CrypTen's {@code beaver.py} does), and the dealer's triple
- * for it is shaped for the map itself, so a convolution triple costs the convolution's operands, not an
- * elementwise triple per multiplication.
+ * product (with transposes and batching), 2-D convolution and its two backward convolutions. It is the typed
+ * description that {@link SecurePrimitives#multiply} takes, so that one product routine serves them all (as
+ * CrypTen's {@code beaver.py} does); the additive suite's dealer shapes its Beaver triple for the map itself, so a
+ * convolution triple costs the convolution's operands, not an elementwise triple per multiplication.
  *
  * @param kind   which map
  * @param shapeX shape of the left operand
@@ -73,12 +73,7 @@ public record Bilinear(Kind kind, int[] shapeX, int[] shapeY, int[] shapeZ, bool
     /** Input gradient: {@code (gradOut, weight) -> gradInput of inputShape}. */
     public static Bilinear conv2dBackwardInput(final int[] gradOut, final int[] weight, final Conv2dSpec spec,
                                                final int[] inputShape) {
-        checkConv(inputShape, weight);
-        final Bilinear forward = conv2d(inputShape, weight, spec);
-        if (!Arrays.equals(forward.shapeZ, gradOut)) {
-            throw new IllegalArgumentException("gradOut must have the forward output's shape, gradOut="
-                + Shapes.toString(gradOut) + ", expected=" + Shapes.toString(forward.shapeZ));
-        }
+        checkGradOut(inputShape, weight, spec, gradOut);
         return new Bilinear(Kind.CONV2D_BACKWARD_INPUT, gradOut.clone(), weight.clone(), inputShape.clone(), false,
             false, spec);
     }
@@ -86,14 +81,20 @@ public record Bilinear(Kind kind, int[] shapeX, int[] shapeY, int[] shapeZ, bool
     /** Weight gradient: {@code (input, gradOut) -> gradWeight of weightShape}. */
     public static Bilinear conv2dBackwardWeight(final int[] input, final int[] gradOut, final Conv2dSpec spec,
                                                 final int[] weightShape) {
-        checkConv(input, weightShape);
-        final Bilinear forward = conv2d(input, weightShape, spec);
+        checkGradOut(input, weightShape, spec, gradOut);
+        return new Bilinear(Kind.CONV2D_BACKWARD_WEIGHT, input.clone(), gradOut.clone(), weightShape.clone(), false,
+            false, spec);
+    }
+
+    /** Checks that {@code gradOut} has the shape of the forward convolution's output. */
+    private static void checkGradOut(final int[] input, final int[] weight, final Conv2dSpec spec,
+                                     final int[] gradOut) {
+        checkConv(input, weight);
+        final Bilinear forward = conv2d(input, weight, spec);
         if (!Arrays.equals(forward.shapeZ, gradOut)) {
             throw new IllegalArgumentException("gradOut must have the forward output's shape, gradOut="
                 + Shapes.toString(gradOut) + ", expected=" + Shapes.toString(forward.shapeZ));
         }
-        return new Bilinear(Kind.CONV2D_BACKWARD_WEIGHT, input.clone(), gradOut.clone(), weightShape.clone(), false,
-            false, spec);
     }
 
     private static void checkConv(final int[] input, final int[] weight) {
