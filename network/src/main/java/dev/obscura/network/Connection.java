@@ -39,6 +39,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements FrameDeco
     private boolean established;
     private boolean handshakeFailed;
     private boolean closeReceived;
+    private boolean handshakeDone;
 
     Connection(final Endpoints owner, final PeerLink dialled, final boolean tls, final FrameEncoder encoder,
                final long maxFrameBytes) {
@@ -71,9 +72,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements FrameDeco
     public void userEventTriggered(final ChannelHandlerContext c, final Object event) {
         if (event instanceof SslHandshakeCompletionEvent done) {
             if (!done.isSuccess()) {
-                handshakeFailed = true;
-                refuse("TLS handshake failed: " + describe(done.cause())
-                    + " (are both certificates issued by the configured CA?)");
+                handshakeFailed(done.cause());
                 return;
             }
             try {
@@ -86,8 +85,16 @@ final class Connection extends ChannelInboundHandlerAdapter implements FrameDeco
         c.fireUserEventTriggered(event);
     }
 
+    private void handshakeFailed(final Throwable cause) {
+        if (!handshakeFailed) {
+            handshakeFailed = true;
+            refuse("TLS handshake failed: " + describe(cause) + " (are both certificates issued by the configured CA?)");
+        }
+    }
+
     /** The TLS handshake is done and the peer's certificate names {@code name} ({@code null} without TLS). */
     private void authenticated(final String name) {
+        handshakeDone = true;
         if (link != null) {
             final String expected = owner.config().endpoint(link.peer()).name();
             if (name != null && !name.equals(expected)) {
@@ -206,7 +213,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements FrameDeco
             return;
         }
         if (partial != null) {
-            link.fail(Reason.FAILED, link.label() + " disconnected " + partial + " (it died or the network failed)");
+            link.fail(Reason.PROTOCOL, link.label() + " disconnected " + partial + " (a truncated frame: it died or"
+                + " the network failed)");
         } else {
             link.fail(Reason.FAILED, link.label() + " disconnected without closing (it died or the network failed)");
         }
@@ -215,6 +223,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements FrameDeco
     @Override
     public void ioError(final Throwable cause) {
         if (handshakeFailed) {
+            return;
+        }
+        if (tls && !handshakeDone) {
+            handshakeFailed(cause);
             return;
         }
         if (link == null) {

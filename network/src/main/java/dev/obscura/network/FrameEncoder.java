@@ -43,6 +43,16 @@ final class FrameEncoder extends ChannelOutboundHandlerAdapter {
         this.sessionId = session;
     }
 
+    /** The session id of the frames after the hello (for tests that forge frames). */
+    long sessionId() {
+        return sessionId;
+    }
+
+    /** The sequence number of the next frame (for tests that forge frames). */
+    long nextSequence() {
+        return nextSequence;
+    }
+
     /** When the last frame was written. */
     long lastWriteNanos() {
         return lastWriteNanos;

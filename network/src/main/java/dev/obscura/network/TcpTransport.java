@@ -302,6 +302,16 @@ public final class TcpTransport implements Transport {
         return links[peer];
     }
 
+    /** The connection to {@code peer} (for tests that write forged bytes on it). */
+    io.netty.channel.Channel channelTo(final int peer) {
+        return link(peer).channel();
+    }
+
+    /** The frame encoder of the connection to {@code peer} (for tests that forge frames). */
+    FrameEncoder encoderTo(final int peer) {
+        return link(peer).encoder();
+    }
+
     private PeerLink writable(final int peer) {
         final PeerLink link = link(peer);
         link.checkWritable();

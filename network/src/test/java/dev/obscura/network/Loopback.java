@@ -48,7 +48,12 @@ final class Loopback {
                 .append('\n');
         }
         text.append("tls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n");
-        text.append("connect-timeout = 20s\ntimeout = 20s\n");
+        if (!extra.contains("connect-timeout")) {
+            text.append("connect-timeout = 20s\n");
+        }
+        if (!extra.startsWith("timeout") && !extra.contains("\ntimeout")) {
+            text.append("timeout = 20s\n");
+        }
         text.append(extra);
         final NetworkConfig config = write(dir, "network.conf", text.toString());
         TestCertificates.write(config, dir.resolve("certs"), Duration.ofDays(1));
