@@ -65,6 +65,14 @@ final class FrameEncoder extends ChannelOutboundHandlerAdapter {
             return;
         }
         final ByteBuf payload = frame.payload();
+        if (!ctx.channel().isActive()) {
+            // Closed meanwhile (a write queued behind the close): nothing is allocated, the payload is released.
+            if (payload != null) {
+                release(payload, frame.ownsPlaintext());
+            }
+            promise.tryFailure(new java.nio.channels.ClosedChannelException());
+            return;
+        }
         final int payloadLength = payload == null ? 0 : payload.readableBytes();
         lastWriteNanos = System.nanoTime();
         if (payloadLength <= GATHER_LIMIT) {

@@ -33,7 +33,7 @@ final class TcpParties {
     }
 
     /** What each endpoint's thread ended with: a party's result, or its failure. */
-    record Outcome<T>(List<T> results, List<Throwable> failures) {
+    record Outcome<T>(List<T> results, List<Throwable> failures, List<Long> endNanos) {
         /** The results, or the first failure thrown. */
         List<T> orThrow() {
             for (final Throwable t : failures) {
@@ -53,6 +53,7 @@ final class TcpParties {
                               final FixedPoint fixedPoint, final Function<SecureOps, T> program) {
         final int parties = endpoints.get(0).parties();
         final List<CompletableFuture<T>> futures = new ArrayList<>();
+        final long[] ends = new long[endpoints.size()];
         final List<Thread> threads = new ArrayList<>();
         for (final TcpTransport t : endpoints) {
             final CompletableFuture<T> f = new CompletableFuture<>();
@@ -62,12 +63,16 @@ final class TcpParties {
                 try {
                     if (party) {
                         final Session session = Session.establish(t, backend, fixedPoint);
-                        f.complete(program.apply(suite.init(session)));
+                        final T result = program.apply(suite.init(session));
+                        ends[t.self()] = System.nanoTime();
+                        f.complete(result);
                     } else {
                         suite.runDealer(t, backend);
+                        ends[t.self()] = System.nanoTime();
                         f.complete(null);
                     }
                 } catch (Throwable e) {
+                    ends[t.self()] = System.nanoTime();
                     t.abort((party ? "party " + t.self() : "the dealer") + " failed: " + e.getClass().getSimpleName()
                         + ": " + e.getMessage());
                     f.completeExceptionally(e);
@@ -92,7 +97,11 @@ final class TcpParties {
                 throw new AssertionError("an endpoint hung: " + e, e);
             }
         }
-        return new Outcome<>(results.subList(0, parties), failures);
+        final List<Long> endNanos = new ArrayList<>();
+        for (final long e : ends) {
+            endNanos.add(e);
+        }
+        return new Outcome<>(results.subList(0, parties), failures, endNanos);
     }
 
     /** The same program on the in-process network (the reference), with the same seeds per party. */
