@@ -218,11 +218,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private static void releaseAll(final List<ByteBuf> payload) {
-        for (final ByteBuf s : payload) {
-            s.setZero(s.readerIndex(), s.readableBytes());
-            s.release();
-        }
-        payload.clear();
+        InboundFrame.zeroAndRelease(payload);
     }
 
     private void fail(final ChannelHandlerContext ctx, final String why) {

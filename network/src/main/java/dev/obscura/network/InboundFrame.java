@@ -68,8 +68,13 @@ final class InboundFrame {
         return out;
     }
 
-    /** Zeroes and releases the payload. Idempotent per slice list: call once. */
+    /** Zeroes and releases the payload. */
     void release() {
+        zeroAndRelease(slices);
+    }
+
+    /** Zeroes the readable bytes of each of {@code slices}, releases it, and empties the list. */
+    static void zeroAndRelease(final List<ByteBuf> slices) {
         for (final ByteBuf s : slices) {
             s.setZero(s.readerIndex(), s.readableBytes());
             s.release();
