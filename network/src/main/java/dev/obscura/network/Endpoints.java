@@ -39,6 +39,7 @@ final class Endpoints {
     private static final long FIRST_BACKOFF_MILLIS = 25;
     private static final long MAX_BACKOFF_MILLIS = 1000;
     private static final long MAX_ATTEMPT_MILLIS = 5000;
+    private static final long TERMINATION_WAIT_MILLIS = 10_000;
 
     private final TcpTransport.Context context;
     private final NetworkConfig config;
@@ -301,8 +302,12 @@ final class Endpoints {
         for (final Channel c : channels) {
             c.close();
         }
-        group.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
-            .awaitUninterruptibly(graceMillis + 1000);
+        // The I/O threads release what they hold as they stop; wait for that (longer on a loaded machine).
+        if (!group.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
+            .awaitUninterruptibly(TERMINATION_WAIT_MILLIS)) {
+            LOG.log(Level.WARNING, "endpoint " + self + ": I/O threads still running " + TERMINATION_WAIT_MILLIS
+                + " ms after close");
+        }
     }
 
     /** Closes {@code channel} and waits until its event loop has released what it held. */

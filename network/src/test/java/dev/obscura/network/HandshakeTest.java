@@ -79,12 +79,17 @@ final class HandshakeTest {
             "tls.ca = rogue/ca.crt").replace("tls.certificate = certs/{name}.crt", "tls.certificate = rogue/{name}.crt")
             .replace("tls.key = certs/{name}.key", "tls.key = rogue/{name}.key"));
         final List<Object> outcomes = openEach(List.of(net.config(), rogue, net.config()), c -> c);
-        final TransportException at0 = assertInstanceOf(TransportException.class, outcomes.get(0));
-        assertTrue(at0.getMessage().contains("cannot connect to endpoint 1 (party-1): TLS handshake failed"),
-            at0.getMessage());
-        assertInstanceOf(TransportException.class, outcomes.get(1));
-        final TransportException at2 = assertInstanceOf(TransportException.class, outcomes.get(2));
-        assertTrue(at2.getMessage().contains("endpoint 1 (party-1)"), at2.getMessage());
+        // Every endpoint fails; the honest ones name party 1, and the refusal is a failed TLS handshake (which
+        // endpoint reports it first depends on timing: party 1 gives up and stops listening once refused).
+        final StringBuilder all = new StringBuilder();
+        for (int e = 0; e < 3; e++) {
+            final TransportException failure = assertInstanceOf(TransportException.class, outcomes.get(e));
+            all.append(failure.getMessage()).append('\n');
+            if (e != 1) {
+                assertTrue(failure.getMessage().contains("endpoint 1 (party-1)"), failure.getMessage());
+            }
+        }
+        assertTrue(all.toString().contains("TLS handshake failed"), all.toString());
     }
 
     @Test

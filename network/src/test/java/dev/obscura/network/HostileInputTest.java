@@ -138,9 +138,14 @@ final class HostileInputTest {
             if (kind == HostileFrames.TRUNCATED || kind == HostileFrames.RANDOM_BYTES) {
                 toZero.close().sync(); // what follows a cut-short frame: the connection ends
             }
-            // (A replay's original frame may be dropped with the connection: a peer that broke the protocol is failed
-            // at once, frames not yet taken included.)
-            final TransportException e = assertThrows(TransportException.class, () -> t.get(0).receiveBytes(1));
+            final TransportException e = assertThrows(TransportException.class, () -> {
+                // Only a replay's original is a valid frame; it is delivered if taken before the replay arrives,
+                // else dropped with the connection (a peer that broke the protocol is failed at once).
+                final byte[] first = t.get(0).receiveBytes(1);
+                assertEquals(HostileFrames.REPLAYED, kind, "a hostile frame was delivered");
+                assertEquals(8, first.length);
+                t.get(0).receiveBytes(1);
+            });
             assertEquals(TransportException.Reason.PROTOCOL, e.reason(), e.getMessage());
             assertTrue(e.getMessage().startsWith("protocol error from endpoint 1 (party-1): ")
                 || e.getMessage().startsWith("endpoint 1 (party-1) disconnected in the middle of a frame"),
