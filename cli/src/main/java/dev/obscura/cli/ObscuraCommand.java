@@ -37,7 +37,7 @@ import picocli.CommandLine.Command;
         "  ./obscura help mnist train          (or: ./obscura mnist train --help)",
     },
     subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
-        HelpCommand.class})
+        CertsCommand.class, HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
 
     @CommandLine.Spec

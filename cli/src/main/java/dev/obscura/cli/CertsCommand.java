@@ -1,0 +1,71 @@
+package dev.obscura.cli;
+
+import dev.obscura.network.NetworkConfig;
+import dev.obscura.network.TestCertificates;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Makes a test certificate authority and one certificate and key per endpoint of a network configuration, for a
+ * local trial of parties over TLS. Not for production: there, each organisation keeps its own key and a real
+ * authority signs the certificates.
+ */
+@Command(name = "certs", mixinStandardHelpOptions = true,
+    description = {"Make a test CA and a certificate and key for each party and helper.",
+        "",
+        "Reads the network configuration, then writes ca.crt and, for each endpoint, NAME.crt and NAME.key"
+            + " (readable by the owner only) into the folder of its tls.ca file, or into --out. For a local trial"
+            + " only: the CA's key is not kept. Existing files are never overwritten."})
+final class CertsCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", required = true,
+        description = "The network configuration file that every party reads.")
+    private Path config;
+
+    @Option(names = "--out", paramLabel = "DIR",
+        description = "Where to write the files (default: the folder of the configuration's tls.ca).")
+    private Path out;
+
+    @Option(names = "--days", paramLabel = "N", defaultValue = "30",
+        description = "How long the certificates are valid, in days (default: ${DEFAULT-VALUE}).")
+    private int days;
+
+    @Override
+    public void run() {
+        if (days < 1 || days > 3650) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--days must be between 1 and 3650, days="
+                + days);
+        }
+        final NetworkConfig c = NetworkConfig.read(config);
+        final Path dir = out != null ? out : c.caFile().toAbsolutePath().getParent();
+        final List<Path> written = TestCertificates.write(c, dir, Duration.ofDays(days));
+        final PrintWriter w = spec.commandLine().getOut();
+        w.println("Wrote a test CA and certificates for " + c.endpoints().size() + " endpoints (valid " + days
+            + " days) into " + dir + ":");
+        written.forEach(p -> w.println("  " + p.getFileName()));
+        final List<String> unmatched = new ArrayList<>();
+        for (final NetworkConfig.Endpoint e : c.endpoints()) {
+            for (final Path p : List.of(c.caFile(), c.certificateFile(e), c.keyFile(e))) {
+                if (!Files.isRegularFile(p) && !unmatched.contains(p.toString())) {
+                    unmatched.add(p.toString());
+                }
+            }
+        }
+        if (!unmatched.isEmpty()) {
+            w.println("Note: the configuration names files that are not there: " + String.join(", ", unmatched)
+                + ". Point tls.ca, tls.certificate and tls.key at " + dir + "/ca.crt, " + dir + "/{name}.crt and "
+                + dir + "/{name}.key.");
+        }
+        w.println("Give each host its own NAME.key only; every host needs ca.crt.");
+    }
+}

@@ -1,0 +1,134 @@
+package dev.obscura.network;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+
+/**
+ * The TLS side of the transport: mutual authentication, TLS 1.3 only, peers trusted only through the configured
+ * certificate authority, and each peer identified by the common name of its certificate (its endpoint name), not by
+ * its host name. BoringSSL (netty-tcnative) is preferred; {@link TlsProvider#AUTO} falls back to the JDK provider
+ * with one log line where it cannot load.
+ */
+final class Tls {
+    private static final System.Logger LOG = System.getLogger(Tls.class.getName());
+    private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+    private static final String TLS_1_3 = "TLSv1.3";
+
+    private final SslContext server;
+    private final SslContext client;
+    private final SslProvider provider;
+
+    private Tls(final SslContext server, final SslContext client, final SslProvider provider) {
+        this.server = server;
+        this.client = client;
+        this.provider = provider;
+    }
+
+    /** Contexts for {@code self} with its certificate and key and the configured CA, on {@code requested}. */
+    static Tls create(final NetworkConfig config, final NetworkConfig.Endpoint self, final TlsProvider requested) {
+        final SslProvider provider = provider(requested);
+        final Path cert = config.certificateFile(self);
+        final Path key = config.keyFile(self);
+        final Path ca = config.caFile();
+        for (final Path p : new Path[] {cert, key, ca}) {
+            if (!Files.isReadable(p)) {
+                throw new ConfigException(config.source() + ": cannot read " + p + " (tls.* of endpoint "
+                    + self.name() + ")");
+            }
+        }
+        try {
+            final SslContext server = SslContextBuilder.forServer(cert.toFile(), key.toFile())
+                .trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE).protocols(TLS_1_3).sslProvider(provider)
+                .build();
+            final SslContext client = SslContextBuilder.forClient().keyManager(cert.toFile(), key.toFile())
+                .trustManager(ca.toFile()).protocols(TLS_1_3).sslProvider(provider)
+                // Peers are identified by their certificate's common name (checked after the handshake), not by
+                // the host name they were dialled at.
+                .endpointIdentificationAlgorithm(null).build();
+            return new Tls(server, client, provider);
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigException(config.source() + ": cannot set up TLS for endpoint " + self.name()
+                + " (certificate " + cert + ", key " + key + ", CA " + ca + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** The provider {@code requested} resolves to here. */
+    static SslProvider provider(final TlsProvider requested) {
+        return switch (requested) {
+            case JDK -> SslProvider.JDK;
+            case OPENSSL -> {
+                if (!openSslUsable()) {
+                    throw new IllegalStateException("the OpenSSL (BoringSSL) TLS provider cannot be used here: "
+                        + openSslProblem());
+                }
+                yield SslProvider.OPENSSL;
+            }
+            case AUTO -> {
+                if (openSslUsable()) {
+                    yield SslProvider.OPENSSL;
+                }
+                if (FALLBACK_LOGGED.compareAndSet(false, true)) {
+                    LOG.log(Level.INFO, "TLS: BoringSSL (netty-tcnative) unavailable, using the JDK provider: "
+                        + openSslProblem());
+                }
+                yield SslProvider.JDK;
+            }
+            case NONE_FOR_MEASUREMENT_ONLY -> throw new IllegalArgumentException("no TLS provider for "
+                + requested);
+        };
+    }
+
+    private static boolean openSslUsable() {
+        return OpenSsl.isAvailable() && SslProvider.isTlsv13Supported(SslProvider.OPENSSL);
+    }
+
+    private static String openSslProblem() {
+        final Throwable cause = OpenSsl.unavailabilityCause();
+        if (cause != null) {
+            return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        }
+        return SslProvider.isTlsv13Supported(SslProvider.OPENSSL) ? "unknown" : "its TLS 1.3 support is missing";
+    }
+
+    SslContext server() {
+        return server;
+    }
+
+    SslContext client() {
+        return client;
+    }
+
+    /** {@code "openssl"} or {@code "jdk"}. */
+    String providerName() {
+        return provider == SslProvider.JDK ? "jdk" : "openssl";
+    }
+
+    /** The common name of the peer's certificate in {@code session}. */
+    static String peerName(final SSLSession session) throws SSLPeerUnverifiedException {
+        final Certificate[] chain = session.getPeerCertificates();
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate cert)) {
+            throw new SSLPeerUnverifiedException("the peer sent no X.509 certificate");
+        }
+        final RDN[] cns = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+        if (cns.length != 1) {
+            throw new SSLPeerUnverifiedException("the peer's certificate has " + cns.length + " common names");
+        }
+        return IETFUtils.valueToString(cns[0].getFirst().getValue());
+    }
+}

@@ -1,0 +1,188 @@
+package dev.obscura.network;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A deployment on loopback for tests: free ports, a configuration file, a test CA with a certificate per endpoint,
+ * and every endpoint opened at once (each {@link TcpTransport#open} waits for its peers).
+ */
+final class Loopback {
+    /** The longest a test waits for all endpoints to open. */
+    static final long OPEN_WAIT_SECONDS = 30;
+
+    private final Path dir;
+    private final NetworkConfig config;
+
+    private Loopback(final Path dir, final NetworkConfig config) {
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /** {@code parties} parties and the named helpers, with {@code extra} configuration lines. */
+    static Loopback create(final Path dir, final int parties, final List<String> helpers, final String extra) {
+        final List<String> names = new ArrayList<>();
+        for (int p = 0; p < parties; p++) {
+            names.add("party-" + p);
+        }
+        names.addAll(helpers);
+        final List<Integer> ports = freePorts(names.size());
+        final StringBuilder text = new StringBuilder("# loopback test deployment\nsuite = additive-dealer\n");
+        for (int p = 0; p < parties; p++) {
+            text.append("party.").append(p).append(" = 127.0.0.1:").append(ports.get(p)).append('\n');
+        }
+        for (int h = 0; h < helpers.size(); h++) {
+            text.append("helper.").append(helpers.get(h)).append(" = 127.0.0.1:").append(ports.get(parties + h))
+                .append('\n');
+        }
+        text.append("tls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n");
+        if (!extra.contains("connect-timeout")) {
+            text.append("connect-timeout = 20s\n");
+        }
+        if (!extra.startsWith("timeout") && !extra.contains("\ntimeout")) {
+            text.append("timeout = 20s\n");
+        }
+        text.append(extra);
+        final NetworkConfig config = write(dir, "network.conf", text.toString());
+        TestCertificates.write(config, dir.resolve("certs"), Duration.ofDays(1));
+        return new Loopback(dir, config);
+    }
+
+    /** Writes {@code text} to {@code dir/name} and reads it back as a configuration. */
+    static NetworkConfig write(final Path dir, final String name, final String text) {
+        try {
+            Files.createDirectories(dir);
+            final Path file = dir.resolve(name);
+            Files.writeString(file, text);
+            return NetworkConfig.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The same deployment with the configuration text changed by {@code edit}, written as {@code name}. */
+    NetworkConfig variant(final String name, final UnaryOperator<String> edit) {
+        try {
+            return write(dir, name, edit.apply(Files.readString(dir.resolve("network.conf"))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    NetworkConfig config() {
+        return config;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Opens every endpoint with {@code context} settings; closes those that opened if any fails. */
+    List<TcpTransport> openAll(final UnaryOperator<TcpTransport.Context> settings) {
+        final int n = config.endpoints().size();
+        final ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            final List<Future<TcpTransport>> opening = new ArrayList<>();
+            for (int id = 0; id < n; id++) {
+                final int self = id;
+                opening.add(pool.submit(() -> TcpTransport.open(settings.apply(
+                    new TcpTransport.Context().config(config).self(self)))));
+            }
+            final List<TcpTransport> out = new ArrayList<>();
+            Exception failure = null;
+            for (final Future<TcpTransport> f : opening) {
+                try {
+                    out.add(f.get(OPEN_WAIT_SECONDS, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                out.forEach(TcpTransport::close);
+                throw new IllegalStateException("opening the loopback endpoints failed: " + failure, failure);
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    List<TcpTransport> openAll() {
+        return openAll(c -> c);
+    }
+
+    /** {@code n} ports that were free a moment ago on 127.0.0.1. */
+    static List<Integer> freePorts(final int n) {
+        final List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                final ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                s.setReuseAddress(true);
+                held.add(s);
+            }
+            return held.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (final ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // a test port: nothing to do
+                }
+            }
+        }
+    }
+
+    /** Live threads whose name starts with {@code prefix}. */
+    static long threads(final String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive()
+            && t.getName().startsWith(prefix)).count();
+    }
+
+    private static boolean warm;
+
+    /**
+     * Open socket file descriptors of this process (Linux), or -1 where they cannot be counted. The first call opens
+     * and closes a deployment first, so that sockets the JVM keeps for good once networking starts are not counted
+     * as leaks later.
+     */
+    static synchronized long openSockets() {
+        if (!warm) {
+            warm = true;
+            try {
+                final Path tmp = Files.createTempDirectory("obscura-warm");
+                create(tmp, 2, List.of(), "").openAll().forEach(TcpTransport::close);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        final Path fds = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fds)) {
+            return -1;
+        }
+        try (var s = Files.list(fds)) {
+            return s.filter(p -> {
+                try {
+                    return Files.readSymbolicLink(p).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
