@@ -62,12 +62,13 @@ final class TcpParties {
             final Thread thread = new Thread(() -> {
                 try {
                     if (party) {
-                        final Session session = Session.establish(t, backend, fixedPoint);
-                        final T result = program.apply(suite.init(session));
+                        final Session session = Session.establish(t, backend, fixedPoint,
+                            suite.helperRoles().size());
+                        final T result = program.apply(new SecureOps(suite.init(session)));
                         ends[t.self()] = System.nanoTime();
                         f.complete(result);
                     } else {
-                        suite.runDealer(t, backend);
+                        suite.helperRoles().get(t.self() - parties).program().run(t, backend);
                         ends[t.self()] = System.nanoTime();
                         f.complete(null);
                     }
