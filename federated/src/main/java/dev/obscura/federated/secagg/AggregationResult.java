@@ -4,7 +4,7 @@ import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
 
 /**
- * The output of a secure-aggregation round: the sum over Z_2^64 of the updates of the clients that
+ * The output of a secure-aggregation round, of either route: the sum over Z_2^64 of the updates of the clients that
  * contributed, and who they were (the FL layer divides by their count to average). The sum is exact modulo 2^64; it
  * reads as the fixed-point sum while that stays below 2^63 in magnitude.
  *

@@ -1,7 +1,7 @@
 package dev.obscura.federated.secagg;
 
 /** A message whose body is a set of client ids, ascending: {@code n(4) id(4)*n}. */
-abstract sealed class IdListMessage extends SecAggMessage permits UnmaskRequest {
+abstract sealed class IdListMessage extends SecAggMessage permits UnmaskRequest, ContributorReport, ContributorSet {
     private final int[] ids;
 
     IdListMessage(final MessageType type, final long roundId, final int party, final int[] ids, final String what) {

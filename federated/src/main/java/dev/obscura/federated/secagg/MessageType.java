@@ -1,7 +1,7 @@
 package dev.obscura.federated.secagg;
 
 /**
- * The message types of secure aggregation, with the code each carries on the wire
+ * The message types of both secure-aggregation routes, with the code each carries on the wire
  * ({@link WireFormat#TYPE_OFFSET}).
  */
 public enum MessageType {
@@ -20,7 +20,17 @@ public enum MessageType {
     /** Server to clients, end of round 2: the clients whose masked updates arrived (U3). */
     UNMASK_REQUEST(7),
     /** Client to server, round 4: the shares that remove the masks. */
-    UNMASK_SHARES(8);
+    UNMASK_SHARES(8),
+    /** Coordinator to clients and aggregators: the parameters of an additive-sharing round. */
+    ADDITIVE_SETUP(16),
+    /** Client to one aggregator: its additive share of the update (a seed or the values). */
+    ADDITIVE_SHARE(17),
+    /** Aggregator to combiner: the clients whose shares it holds. */
+    CONTRIBUTOR_REPORT(18),
+    /** Combiner to aggregators: the clients every aggregator holds, whose updates are summed. */
+    CONTRIBUTOR_SET(19),
+    /** Aggregator to combiner: the sum of its shares over the contributor set. */
+    AGGREGATOR_SUM(20);
 
     private final int code;
 

@@ -88,7 +88,7 @@ public final class RoundSetup extends SecAggMessage {
         return index + 1;
     }
 
-    private static int checkVectorLength(final int vectorLength) {
+    static int checkVectorLength(final int vectorLength) {
         if (vectorLength < 1 || vectorLength > WireFormat.MAX_VECTOR_LENGTH) {
             throw new IllegalArgumentException("vectorLength must be in [1, " + WireFormat.MAX_VECTOR_LENGTH
                 + "], vectorLength=" + vectorLength);

@@ -1,9 +1,10 @@
 package dev.obscura.federated.secagg;
 
 /**
- * Bytes on the wire, as formulas in the number of clients {@code n} and the update length {@code m}: every frame is
- * its {@value WireFormat#HEADER_BYTES}-byte header plus the body {@link WireFormat} lays out. The round's setup
- * ({@link RoundSetup}: {@code 28 + 4n}), sent to every client once before the round, is not in the totals. A test
+ * Bytes on the wire of both routes, as formulas in the number of clients {@code n}, the update length {@code m} and
+ * (additive route) the number of aggregators {@code k}: every frame is its {@value WireFormat#HEADER_BYTES}-byte
+ * header plus the body {@link WireFormat} lays out. The round's setup ({@link RoundSetup}: {@code 28 + 4n};
+ * {@link AdditiveRoundSetup}: {@code 32 + 4n}), sent to every party once before the round, is not in the totals. A test
  * runs rounds through {@code encode()} and checks the counted bytes against these.
  *
  * <h2>Bonawitz et al., semi-honest (rounds 0, 1, 2, 4), per message</h2>
@@ -23,12 +24,29 @@ package dev.obscura.federated.secagg;
  * Per pair of clients: 80 bytes of encrypted shares each way (a 32-byte key share and a 16-byte seed share, a 12-byte
  * nonce, a 16-byte tag, a 4-byte id); the masked update itself costs exactly what the plain update would. Four
  * round trips between each client and the server.
+ *
+ * <h2>Additive sharing among k aggregators (one client message), per message</h2>
+ * <pre>
+ * AdditiveShare (seed)    16 + 4 + 1 + 16 = 37     AdditiveShare (values)  16 + 4 + 1 + 4 + 8m = 25 + 8m
+ * ContributorReport       16 + 4 + 4c              ContributorSet          16 + 4 + 4c
+ * AggregatorSum           16 + 4 + 4c + 4 + 8m     (c = contributors)
+ * </pre>
+ * With no dropouts ({@code c = n}):
+ * <pre>
+ * client sends          8m + 37k - 12           (receives nothing)
+ * aggregator receives   e (25 + 8m) + (n - e) 37 + 20 + 4n,  e = the explicit shares it gets (n/k rounded)
+ * aggregator sends      44 + 8n + 8m
+ * combiner receives     k (44 + 8n + 8m);   combiner sends  k (20 + 4n)
+ * </pre>
  */
 public final class SecAggCosts {
     private static final int H = WireFormat.HEADER_BYTES;
+    private static final int SEED_SHARE = H + 4 + 1 + WireFormat.SEED_BYTES;
 
     private SecAggCosts() {
     }
+
+    // ------------------------------------------------------------------------------------------ Bonawitz et al.
 
     /** {@link RoundSetup}, sent once before the round: {@code 28 + 4n}. */
     public static long roundSetup(final int n) {
@@ -88,5 +106,47 @@ public final class SecAggCosts {
     /** Bytes the server sends in a round without dropouts: {@code n (152n - 20)}. */
     public static long serverSent(final int n) {
         return n * clientReceived(n);
+    }
+
+    // ------------------------------------------------------------------------------------------ additive sharing
+
+    /** {@link AdditiveRoundSetup}, sent once before the round: {@code 32 + 4n}. */
+    public static long additiveRoundSetup(final int n) {
+        return H + 16 + 4L * n;
+    }
+
+    /** {@link AdditiveShare} of a seed: 37. */
+    public static long additiveSeedShare() {
+        return SEED_SHARE;
+    }
+
+    /** {@link AdditiveShare} of values: {@code 25 + 8m}. */
+    public static long additiveValuesShare(final int m) {
+        return H + 4 + 1 + 4 + 8L * m;
+    }
+
+    /** Bytes one client sends: {@code 8m + 37k - 12}. */
+    public static long additiveClientSent(final int k, final int m) {
+        return 8L * m + 37L * k - 12;
+    }
+
+    /** {@link ContributorReport} or {@link ContributorSet} of {@code c} clients: {@code 20 + 4c}. */
+    public static long contributorList(final int c) {
+        return H + 4 + 4L * c;
+    }
+
+    /** {@link AggregatorSum}: {@code 24 + 4c + 8m}. */
+    public static long aggregatorSum(final int c, final int m) {
+        return H + 8 + 4L * c + 8L * m;
+    }
+
+    /** Bytes aggregator j receives without dropouts, {@code e} of the n shares being explicit. */
+    public static long aggregatorReceived(final int n, final int e, final int m) {
+        return e * additiveValuesShare(m) + (long) (n - e) * SEED_SHARE + contributorList(n);
+    }
+
+    /** Bytes one aggregator sends without dropouts: {@code 44 + 8n + 8m}. */
+    public static long aggregatorSent(final int n, final int m) {
+        return contributorList(n) + aggregatorSum(n, m);
     }
 }

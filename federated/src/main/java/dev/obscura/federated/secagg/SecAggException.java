@@ -29,7 +29,9 @@ public final class SecAggException extends RuntimeException {
         /** Well-formed, but its content contradicts the round (wrong set of parties, wrong lengths, reused keys). */
         INCONSISTENT,
         /** Fewer clients remain than the round needs. */
-        TOO_FEW_CLIENTS
+        TOO_FEW_CLIENTS,
+        /** Not every aggregator answered (additive sharing needs all of them). */
+        TOO_FEW_AGGREGATORS
     }
 
     private final Reason reason;

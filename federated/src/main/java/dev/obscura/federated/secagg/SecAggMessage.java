@@ -11,7 +11,8 @@ import dev.obscura.federated.secagg.SecAggException.Reason;
  * the round and party ids and sizes only: never a key, a share, a mask or a value.
  */
 public abstract sealed class SecAggMessage permits RoundSetup, AdvertiseKeys, KeyDirectory, ShareBundle,
-    MaskedInput, IdListMessage, UnmaskShares {
+    MaskedInput, IdListMessage, UnmaskShares, AdditiveRoundSetup, AdditiveShare,
+    AggregatorSum {
 
     private final MessageType type;
     private final long roundId;
@@ -69,6 +70,11 @@ public abstract sealed class SecAggMessage permits RoundSetup, AdvertiseKeys, Ke
                 case MASKED_INPUT -> MaskedInput.read(in);
                 case UNMASK_REQUEST -> UnmaskRequest.read(in);
                 case UNMASK_SHARES -> UnmaskShares.read(in);
+                case ADDITIVE_SETUP -> AdditiveRoundSetup.read(in);
+                case ADDITIVE_SHARE -> AdditiveShare.read(in);
+                case CONTRIBUTOR_REPORT -> ContributorReport.read(in);
+                case CONTRIBUTOR_SET -> ContributorSet.read(in);
+                case AGGREGATOR_SUM -> AggregatorSum.read(in);
             };
         } catch (final IllegalArgumentException e) {
             // A field the message's own checks refuse (a repeated id, a bad threshold): the frame is not valid.

@@ -29,6 +29,11 @@ package dev.obscura.federated.secagg;
  * MASKED_INPUT        m(4) value(8)*m                                                  party = sender
  * UNMASK_REQUEST      n(4) id(4)*n                                                     party = -1
  * UNMASK_SHARES       n(4) [owner(4) seedShare(16)]*n  d(4) [owner(4) keyShare(32)]*d   party = sender
+ * ADDITIVE_SETUP      aggregators(4) minClients(4) vectorLength(4) n(4) id(4)*n        party = -1
+ * ADDITIVE_SHARE      aggregator(4) kind(1) then seed(16) or m(4) value(8)*m           party = sender
+ * CONTRIBUTOR_REPORT  n(4) id(4)*n                                                     party = aggregator
+ * CONTRIBUTOR_SET     n(4) id(4)*n                                                     party = -1
+ * AGGREGATOR_SUM      n(4) id(4)*n m(4) value(8)*m                                     party = aggregator
  * </pre>
  * The message classes encode and decode these layouts; {@link SecAggCosts} states their sizes as formulas.
  */
@@ -47,7 +52,7 @@ public final class WireFormat {
     public static final int ROUND_OFFSET = 8;
     /** Header length in bytes; the body starts here. */
     public static final int HEADER_BYTES = 16;
-    /** The party id of the server in the header. */
+    /** The party id of the server (and of a coordinator or combiner) in the header. */
     public static final int SERVER = -1;
     /** Bytes of an X25519 public or private key. */
     public static final int KEY_BYTES = 32;

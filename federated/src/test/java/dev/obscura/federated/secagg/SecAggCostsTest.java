@@ -2,6 +2,8 @@ package dev.obscura.federated.secagg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -58,5 +60,24 @@ class SecAggCostsTest {
             assertEquals(round.clientSent.values().stream().mapToLong(Long::longValue).sum(), round.serverReceived);
             assertEquals(round.clientReceived.values().stream().mapToLong(Long::longValue).sum(), round.serverSent);
         }
+    }
+
+    @ParameterizedTest(name = "k={0}, n={1}, m={2}")
+    @CsvSource({"2, 3, 1", "3, 7, 9", "4, 10, 100"})
+    void shouldSendWhatTheAdditiveFormulasSay(final int k, final int n, final int m) {
+        final Map<Integer, long[]> updates = Updates.fixedPoint(n, m, 2);
+        final AdditiveDriver round = new AdditiveDriver(k, 2, updates);
+        round.runAll().close();
+        round.clientSent.forEach((id, bytes) -> assertEquals(SecAggCosts.additiveClientSent(k, m), bytes));
+        for (int j = 0; j < k; j++) {
+            final int aggregator = j;
+            final int explicit = (int) Arrays.stream(round.setup.clients())
+                .filter(u -> round.setup.explicitAggregator(u) == aggregator).count();
+            assertEquals(SecAggCosts.aggregatorReceived(n, explicit, m), round.aggregatorReceived.get(j), "j=" + j);
+            assertEquals(SecAggCosts.aggregatorSent(n, m), round.aggregatorSent.get(j), "j=" + j);
+        }
+        assertEquals(k * SecAggCosts.aggregatorSent(n, m), round.combinerReceived);
+        assertEquals(k * SecAggCosts.contributorList(n), round.combinerSent);
+        assertEquals(SecAggCosts.additiveRoundSetup(n), round.setup.encode().length);
     }
 }

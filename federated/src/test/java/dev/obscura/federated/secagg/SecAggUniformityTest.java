@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.obscura.random.Seed;
 import dev.obscura.ring.RingTensor;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,20 @@ class SecAggUniformityTest {
         }
         assertUniform("y_u", masked);
         assertUniform("y_u - PRG(b_u)", withoutSelfMask);
+    }
+
+    @Test
+    void shouldShowEachAggregatorAUniformShare() {
+        final Map<Integer, long[]> updates = Updates.fixedPoint(2, M, 7);
+        final AdditiveRoundSetup setup = AdditiveRoundSetup.create(new int[] {0, 3}, 3, 2, M);
+        final long[] explicit = new long[ROUNDS * M];
+        for (int r = 0; r < ROUNDS; r++) {
+            try (RingTensor x = RingTensor.of(updates.get(0), M)) {
+                final List<AdditiveShare> shares = AdditiveSharer.share(setup, 0, x, BonawitzDriver.BACKEND);
+                System.arraycopy(shares.get(setup.explicitAggregator(0)).valuesView(), 0, explicit, r * M, M);
+            }
+        }
+        assertUniform("explicit additive share", explicit);
     }
 
     @Test

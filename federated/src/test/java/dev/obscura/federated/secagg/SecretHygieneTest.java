@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * No secret (a key, a seed, a share, an update, a mask) appears in a log record, a {@code toString()} or an exception
- * message. The secrets are recovered the way a curious reader of the protocol could (the revealed
+ * message of either route. The secrets are recovered the way a curious reader of the protocol could (the revealed
  * shares, the seeds and keys they reconstruct, the updates themselves), and every text the roles produce while running
  * and refusing is searched for their renderings.
  */
@@ -50,6 +50,7 @@ class SecretHygieneTest {
         logger.addHandler(capture);
         try {
             bonawitzRound();
+            additiveRound();
         } finally {
             logger.removeHandler(capture);
             logger.setLevel(level);
@@ -109,6 +110,30 @@ class SecretHygieneTest {
             few.sendAdvertiseKeys();
             refusal(few::finishAdvertiseKeys);
         }
+    }
+
+    private void additiveRound() {
+        final AdditiveDriver round = new AdditiveDriver(3, 2, Updates.ring(4, 5, 7));
+        round.updates.values().forEach(this::addValues);
+        round.sendShares();
+        round.shares.values().forEach(list -> list.forEach(s -> {
+            if (s.explicit()) {
+                addValues(s.valuesView());
+            } else {
+                addBytes(s.seed().toBytes());
+            }
+            texts.add(s.toString());
+        }));
+        final int u = round.setup.clients()[0];
+        refusal(() -> round.aggregators.get(0).receive(u, round.shares.get(u).get(0)));
+        refusal(() -> round.aggregators.get(1).receive(u, round.shares.get(u).get(0)));
+        round.exchangeReports();
+        try (AggregationResult z = round.combiner.finishSums()) {
+            texts.add(z.toString());
+        }
+        round.messages.forEach(m -> texts.add(m.toString()));
+        round.aggregators.forEach(a -> texts.add(a.toString()));
+        texts.add(round.combiner.toString());
     }
 
     private void addReconstructed(final BonawitzDriver round, final boolean selfMasks) {

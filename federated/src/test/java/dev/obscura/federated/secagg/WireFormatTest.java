@@ -35,6 +35,10 @@ class WireFormatTest {
             SAMPLES.add(round.setup);
             SAMPLES.addAll(round.messages);
         }
+        final AdditiveDriver additive = new AdditiveDriver(3, 2, Updates.fixedPoint(4, 3, 1));
+        additive.runAll().close();
+        SAMPLES.add(additive.setup);
+        SAMPLES.addAll(additive.messages);
         final Set<MessageType> seen = EnumSet.noneOf(MessageType.class);
         SAMPLES.forEach(m -> seen.add(m.type()));
         assertEquals(EnumSet.allOf(MessageType.class), seen, "a sample of every type");
