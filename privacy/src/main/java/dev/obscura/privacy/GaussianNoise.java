@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * Gaussian noise on a fixed-point vector, the noise step of the Gaussian mechanism wherever it runs: on the summed
- * clipped gradients of central DP-SGD, on a worker's update before it leaves the worker, or on the
+ * clipped gradients of central DP-SGD ({@link DpSgd}), on a worker's update before it leaves the worker, or on the
  * aggregate of a federated round, in the clear or on a ring element of secure aggregation (fixed-point values are
  * two's-complement integers, and the noise adds modulo 2^64 like any other ring addition).
  *
