@@ -58,15 +58,15 @@ public final class DpSgd {
         this.optimiser = Objects.requireNonNull(optimiser, "optimiser");
         this.random = Objects.requireNonNull(random, "random");
         this.accountant = Objects.requireNonNull(accountant, "accountant");
-        this.parameters = perExample.parameters();
-        this.clippedSum = new ClippedSum(perExample.parameterCount(), settings.clipNorm(), settings.encoding());
+        this.parameters = perExample.layout().parameters();
+        this.clippedSum = new ClippedSum(perExample.layout().length(), settings.clipNorm(), settings.encoding());
         this.noise = GaussianNoise.forSensitivity(settings.noiseMultiplier(), settings.clipNorm(),
             settings.encoding());
         this.sampleRate = settings.sampleRate();
         this.expectedBatchSize = settings.expectedBatchSize();
         this.chunk = settings.chunk();
         this.gradientSink = new Tape<>(engine);
-        this.rows = new float[Math.multiplyExact(chunk, perExample.parameterCount())];
+        this.rows = new float[Math.multiplyExact(chunk, perExample.layout().length())];
     }
 
     /**
@@ -83,7 +83,7 @@ public final class DpSgd {
         final int n = labels.length;
         final int[] shape = inputs.shape();
         final int exampleSize = n == 0 ? 0 : inputs.numel() / n;
-        final int rowLength = perExample.parameterCount();
+        final int rowLength = perExample.layout().length();
         for (int from = 0; from < n; from += chunk) {
             final int count = Math.min(chunk, n - from);
             final float[] slice = new float[count * exampleSize];

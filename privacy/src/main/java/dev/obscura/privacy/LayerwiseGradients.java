@@ -11,9 +11,7 @@ import dev.obscura.nn.layers.Linear;
 import dev.obscura.nn.layers.Module;
 import dev.obscura.nn.layers.Sequential;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -42,9 +40,7 @@ public final class LayerwiseGradients implements PerExampleGradients {
     private final PlainEngine engine;
     private final List<Module<PlainTensor>> layers;
     private final ExampleLoss loss;
-    private final List<Variable<PlainTensor>> parameters;
-    private final Map<Variable<PlainTensor>, Integer> offsets = new IdentityHashMap<>();
-    private final int parameterCount;
+    private final RowLayout layout;
 
     /**
      * Per-example gradients of {@code model} under {@code loss}, on {@code engine}.
@@ -56,28 +52,17 @@ public final class LayerwiseGradients implements PerExampleGradients {
         this.loss = Objects.requireNonNull(loss, "loss");
         this.layers = new ArrayList<>();
         flatten(model, layers);
-        this.parameters = List.copyOf(model.parameters());
-        this.parameterCount = PerExampleGradients.count(parameters);
-        int at = 0;
-        for (final Variable<PlainTensor> p : parameters) {
-            offsets.put(p, at);
-            at += p.value().numel();
-        }
+        this.layout = new RowLayout(model.parameters());
     }
 
     @Override
-    public List<Variable<PlainTensor>> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public int parameterCount() {
-        return parameterCount;
+    public RowLayout layout() {
+        return layout;
     }
 
     @Override
     public void compute(final PlainTensor inputs, final int[] labels, final float[] out) {
-        PerExampleGradients.checkBatch(inputs, labels, out, parameterCount);
+        layout.checkBatch(inputs, labels, out);
         final int n = labels.length;
         if (n == 0) {
             return;
@@ -125,10 +110,10 @@ public final class LayerwiseGradients implements PerExampleGradients {
         final int outFeatures = dy.dim(1);
         final float[] xs = x.data();
         final float[] dys = dy.data();
-        final int weightAt = offsets.get(layer.weight());
-        final int biasAt = offsets.get(layer.bias());
+        final int weightAt = layout.offset(layer.weight());
+        final int biasAt = layout.offset(layer.bias());
         for (int e = 0; e < n; e++) {
-            final int row = e * parameterCount;
+            final int row = e * layout.length();
             for (int o = 0; o < outFeatures; o++) {
                 final float g = n * dys[e * outFeatures + o];
                 final int w = row + weightAt + o * in;
@@ -154,14 +139,14 @@ public final class LayerwiseGradients implements PerExampleGradients {
         final float[] dyOne = new float[channels * positions];
         final int[] weightShape = layer.weight().value().shape();
         final Conv2dSpec spec = layer.spec();
-        final int weightAt = offsets.get(layer.weight());
-        final int biasAt = offsets.get(layer.bias());
+        final int weightAt = layout.offset(layer.weight());
+        final int biasAt = layout.offset(layer.bias());
         for (int e = 0; e < n; e++) {
             System.arraycopy(x.data(), e * xSize, xOne, 0, xSize);
             System.arraycopy(dy.data(), e * dyOne.length, dyOne, 0, dyOne.length);
             final float[] dw = engine.conv2dBackwardWeight(new PlainTensor(xOne, xShape),
                 new PlainTensor(dyOne, dyShape), spec, weightShape).data();
-            final int row = e * parameterCount;
+            final int row = e * layout.length();
             for (int k = 0; k < dw.length; k++) {
                 out[row + weightAt + k] = n * dw[k];
             }

@@ -5,7 +5,6 @@ import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.layers.Module;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,31 +17,24 @@ public final class MicroBatchGradients implements PerExampleGradients {
     private final PlainEngine engine;
     private final Module<PlainTensor> model;
     private final ExampleLoss loss;
-    private final List<Variable<PlainTensor>> parameters;
-    private final int parameterCount;
+    private final RowLayout layout;
 
     /** Per-example gradients of {@code model} under {@code loss}, on {@code engine}. */
     public MicroBatchGradients(final PlainEngine engine, final Module<PlainTensor> model, final ExampleLoss loss) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.model = Objects.requireNonNull(model, "model");
         this.loss = Objects.requireNonNull(loss, "loss");
-        this.parameters = List.copyOf(model.parameters());
-        this.parameterCount = PerExampleGradients.count(parameters);
+        this.layout = new RowLayout(model.parameters());
     }
 
     @Override
-    public List<Variable<PlainTensor>> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public int parameterCount() {
-        return parameterCount;
+    public RowLayout layout() {
+        return layout;
     }
 
     @Override
     public void compute(final PlainTensor inputs, final int[] labels, final float[] out) {
-        PerExampleGradients.checkBatch(inputs, labels, out, parameterCount);
+        layout.checkBatch(inputs, labels, out);
         final int n = labels.length;
         if (n == 0) {
             return;
@@ -58,8 +50,8 @@ public final class MicroBatchGradients implements PerExampleGradients {
             try (Tape<PlainTensor> tape = new Tape<>(engine)) {
                 loss.of(model.forward(tape.input(new PlainTensor(one, shape))), label).backward();
             }
-            int at = e * parameterCount;
-            for (final Variable<PlainTensor> p : parameters) {
+            int at = e * layout.length();
+            for (final Variable<PlainTensor> p : layout.parameters()) {
                 final int size = p.value().numel();
                 final PlainTensor g = p.grad();
                 if (g == null) {

@@ -33,7 +33,7 @@ class DpSgdTest {
         final DpSgd.Settings settings = new DpSgd.Settings(0.3, 1.7, 4, 40, FixedPoint.defaultEncoding(), 2);
         final PlainTensor x = inputs(5, 2);
         final int[] y = {0, 2, 1, 1, 2};
-        final int p = perExample.parameterCount();
+        final int p = perExample.layout().length();
 
         final float[] rows = new float[5 * p];
         new MicroBatchGradients(engine, model, SoftmaxCrossEntropy::of).compute(x, y, rows);

@@ -6,36 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistData;
-import dev.obscura.data.MnistException;
+import dev.obscura.data.MnistFilesOrSkip;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Short DP-SGD trainings of MnistCnn on the first 256 MNIST training images (tested on the first 300 test images),
- * with fixed-seed randomness so that the outcome is reproducible. Skipped when the MNIST files are not found, as
- * the nn module's MNIST test is.
+ * with fixed-seed randomness so that the outcome is reproducible. Skipped when the MNIST files are not found
+ * ({@link MnistFilesOrSkip}).
  */
 class DpTrainingTest {
     private static MnistData data;
 
     @BeforeAll
     static void load() {
-        final Path dir;
-        try {
-            dir = Mnist.locate(Optional.empty());
-        } catch (final MnistException e) {
-            if (e.reason() != MnistException.Reason.NOT_FOUND) {
-                throw e;
-            }
-            Assumptions.abort("MNIST files not found: " + e.getMessage());
-            return;
-        }
-        data = Mnist.load(dir, 256, 300);
+        data = Mnist.load(MnistFilesOrSkip.locate(), 256, 300);
     }
 
     /**
@@ -46,11 +35,8 @@ class DpTrainingTest {
     @Test
     void shouldLearnAndReportEpsilonAfterEveryEpoch() {
         final StringWriter text = new StringWriter();
-        final DpTraining.Result result;
-        try (RandomBits random = Statistics.fixedSeed(80)) {
-            result = DpTraining.train(data, new DpTraining.Options().noiseMultiplier(0.5).epochs(3).batch(32)
-                .limit(256).testLimit(300), random, new PrintWriter(text));
-        }
+        final DpTraining.Result result = train(new DpTraining.Options().noiseMultiplier(0.5).epochs(3).batch(32)
+            .limit(256).testLimit(300), 80, text);
         assertEquals(3, result.epochs().size());
         for (final DpTraining.Epoch e : result.epochs()) {
             final RdpAccountant reference = new RdpAccountant();
@@ -66,11 +52,8 @@ class DpTrainingTest {
     @Test
     void shouldCalibrateTheNoiseForATargetEpsilon() {
         final StringWriter text = new StringWriter();
-        final DpTraining.Result result;
-        try (RandomBits random = Statistics.fixedSeed(81)) {
-            result = DpTraining.train(data, new DpTraining.Options().targetEpsilon(4).epochs(1).batch(128)
-                .poisson(false).layerwise(false).limit(256).testLimit(100), random, new PrintWriter(text));
-        }
+        final DpTraining.Result result = train(new DpTraining.Options().targetEpsilon(4).epochs(1).batch(128)
+            .poisson(false).layerwise(false).limit(256).testLimit(100), 81, text);
         final double eps = result.epochs().get(0).spent().epsilon();
         assertTrue(eps <= 4 && eps > 3.99, "epsilon=" + eps);
         assertEquals(NoiseCalibration.noiseMultiplier(4, 1e-5, 0.5, 2), result.noiseMultiplier());
@@ -99,6 +82,14 @@ class DpTrainingTest {
             () -> DpTraining.CommandLineOptions.parse(new String[] {"--sampling", "random"})).getMessage());
         assertEquals("missing value for --epochs", assertThrows(IllegalArgumentException.class,
             () -> DpTraining.CommandLineOptions.parse(new String[] {"--epochs"})).getMessage());
+    }
+
+    /** A training with fixed-seed randomness from {@code stream}, its printout going to {@code text}. */
+    private static DpTraining.Result train(final DpTraining.Options options, final long stream,
+                                           final StringWriter text) {
+        try (RandomBits random = Statistics.fixedSeed(stream)) {
+            return DpTraining.train(data, options, random, new PrintWriter(text));
+        }
     }
 
     private static void assertMessage(final String message, final DpTraining.Options options) {

@@ -51,7 +51,7 @@ class PerExampleGradientsTest {
         final PlainTensor x = randomInputs(4, new int[] {4, 1, 28, 28}, 5);
         final int[] y = randomLabels(4, 10, 6);
         final PerExampleGradients layerwise = new LayerwiseGradients(engine, model, SoftmaxCrossEntropy::of);
-        final int p = layerwise.parameterCount();
+        final int p = layerwise.layout().length();
         assertEquals(33_542, p);
         final float[] rows = new float[4 * p];
         layerwise.compute(x, y, rows);
@@ -94,16 +94,16 @@ class PerExampleGradientsTest {
         final PerExampleGradients g = new MicroBatchGradients(engine, MnistCnn.create(engine, 1),
             SoftmaxCrossEntropy::of);
         assertThrows(IllegalArgumentException.class, () -> g.compute(randomInputs(2, new int[] {2, 1, 28, 28}, 1),
-            new int[3], new float[3 * g.parameterCount()]));
+            new int[3], new float[3 * g.layout().length()]));
         assertThrows(IllegalArgumentException.class, () -> g.compute(randomInputs(2, new int[] {2, 1, 28, 28}, 1),
-            new int[2], new float[g.parameterCount()]));
+            new int[2], new float[g.layout().length()]));
     }
 
     private void assertSameRows(final Sequential<PlainTensor> model, final PlainTensor x, final int[] y) {
         final PerExampleGradients layerwise = new LayerwiseGradients(engine, model, SoftmaxCrossEntropy::of);
         final PerExampleGradients micro = new MicroBatchGradients(engine, model, SoftmaxCrossEntropy::of);
-        final int p = layerwise.parameterCount();
-        assertEquals(p, micro.parameterCount());
+        final int p = layerwise.layout().length();
+        assertEquals(p, micro.layout().length());
         final float[] a = new float[y.length * p];
         final float[] b = new float[y.length * p];
         layerwise.compute(x, y, a);
