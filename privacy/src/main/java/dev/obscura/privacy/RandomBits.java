@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * Uniform random bits and integers for the noise of differential privacy, drawn from the AES-CTR {@link Prg} (never
- * from {@code java.util.Random}): the generator fills an off-heap block of 16,384 words (128 KiB) at a time, and the words are
- * handed out a few bits at a time, so a {@code Bernoulli(1/2)} costs one bit, not one word.
+ * from {@code java.util.Random}): the generator fills an off-heap block of 16,384 words (128 KiB) at a time, and
+ * the words are handed out a few bits at a time, so a {@code Bernoulli(1/2)} costs one bit, not one word.
  *
  * <p>Every draw is exact: {@link #uniform} rejects the values above the largest multiple of the bound (so no value
  * is favoured), and {@link #bernoulli} compares a uniform integer with the numerator, with no floating point

@@ -42,7 +42,8 @@ class DpTrainingTest {
             final RdpAccountant reference = new RdpAccountant();
             reference.steps(0.5, 32 / 256.0, 8L * e.epoch());
             assertEquals(reference.epsilon(1e-5), e.spent().epsilon(), 1e-12);
-            assertTrue(text.toString().contains(String.format("epoch %d/3: test accuracy", e.epoch())), text.toString());
+            assertTrue(text.toString().contains(String.format("epoch %d/3: test accuracy", e.epoch())),
+                text.toString());
         }
         assertTrue(result.epochs().get(2).testAccuracy() > 0.3, "accuracy=" + result.epochs().get(2).testAccuracy());
         assertTrue(text.toString().contains("Privacy spent: epsilon"), text.toString());
