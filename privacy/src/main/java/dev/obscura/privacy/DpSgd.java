@@ -76,11 +76,13 @@ public final class DpSgd {
      *
      * @return how many examples the batch had and how many of their gradients were clipped (these describe the
      *     private batch and are not differentially private: for diagnostics, not for release)
-     * @throws IllegalArgumentException when a per-example gradient is not finite; the step is then not taken
+     * @throws IllegalArgumentException when the labels do not match the examples, or a per-example gradient is not
+     *     finite; the step is then not taken
      */
     public Step step(final PlainTensor inputs, final int[] labels) {
-        clippedSum.reset();
+        RowLayout.checkLabels(inputs, labels);
         final int n = labels.length;
+        clippedSum.reset();
         final int[] shape = inputs.shape();
         final int exampleSize = n == 0 ? 0 : inputs.numel() / n;
         final int rowLength = perExample.layout().length();

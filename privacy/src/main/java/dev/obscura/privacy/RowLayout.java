@@ -63,13 +63,18 @@ public final class RowLayout {
      * @throws IllegalArgumentException when either does not hold
      */
     public void checkBatch(final PlainTensor inputs, final int[] labels, final float[] out) {
-        if (inputs.rank() < 1 || inputs.dim(0) != labels.length) {
-            throw new IllegalArgumentException("one label per example, examples="
-                + (inputs.rank() < 1 ? 0 : inputs.dim(0)) + ", labels=" + labels.length);
-        }
+        checkLabels(inputs, labels);
         if (out.length < (long) labels.length * length) {
             throw new IllegalArgumentException("output too short, length=" + out.length + ", needed="
                 + (long) labels.length * length);
+        }
+    }
+
+    /** Checks that {@code labels} has one label per example of {@code inputs} (its first axis). */
+    static void checkLabels(final PlainTensor inputs, final int[] labels) {
+        if (inputs.rank() < 1 || inputs.dim(0) != labels.length) {
+            throw new IllegalArgumentException("one label per example, examples="
+                + (inputs.rank() < 1 ? 0 : inputs.dim(0)) + ", labels=" + labels.length);
         }
     }
 

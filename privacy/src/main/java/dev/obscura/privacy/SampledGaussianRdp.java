@@ -61,7 +61,9 @@ public final class SampledGaussianRdp {
         final double logA = order == Math.rint(order) && order <= MAX_INTEGER_ORDER
             ? logAIntegerOrder(q, sigma, (int) order)
             : logAFractionalOrder(q, sigma, order);
-        return logA / (order - 1);
+        // A_alpha >= 1, so log A >= 0; at tiny q and large sigma rounding can leave it a few ulps below 0, and 0 is
+        // the bound that then holds (raising a value never lowers the epsilon it converts to).
+        return Math.max(0, logA / (order - 1));
     }
 
     /** The RDP of {@code steps} steps at each of {@code orders}: {@code steps * rdp(q, sigma, order)}. */

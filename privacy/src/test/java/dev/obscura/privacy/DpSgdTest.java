@@ -121,6 +121,7 @@ class DpSgdTest {
             final DpSgd dp = new DpSgd(engine, perExample, new Sgd<>(engine, model.parameters(), 0.1f, 0.9f),
                 new DpSgd.Settings(1, 1, 2, 10), random, accountant);
             assertThrows(IllegalArgumentException.class, () -> dp.step(x, new int[] {0, 1}));
+            assertThrows(IllegalArgumentException.class, () -> dp.step(inputs(3, 4), new int[] {0, 1}));
         }
         final float[][] after = values(model);
         for (int k = 0; k < before.length; k++) {

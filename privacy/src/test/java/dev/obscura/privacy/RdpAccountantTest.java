@@ -215,6 +215,21 @@ class RdpAccountantTest {
         assertEquals(0, new RdpAccountant().epsilon(1e-5), "nothing spent before the first step");
     }
 
+    /** Far in the tail (tiny q, large σ) rounding must not produce a negative RDP, which no conversion accepts. */
+    @Test
+    void shouldStayNonNegativeWhereThePrivacyLossIsTiny() {
+        for (final double q : new double[] {1e-9, 1e-7, 1e-5}) {
+            for (final double sigma : new double[] {10, 100, 1000}) {
+                final RdpAccountant accountant = new RdpAccountant();
+                accountant.steps(sigma, q, 1000);
+                for (final double r : accountant.rdp()) {
+                    assertTrue(r >= 0, "q=" + q + ", sigma=" + sigma + ", rdp=" + r);
+                }
+                assertTrue(accountant.epsilon(1e-5) >= 0);
+            }
+        }
+    }
+
     @Test
     void shouldGiveTheTighterEpsilonWithTheBalleConversion() {
         final RdpAccountant balle = new RdpAccountant();
