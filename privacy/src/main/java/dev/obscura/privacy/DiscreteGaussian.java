@@ -13,7 +13,7 @@ import java.math.RoundingMode;
  * low bits of floating-point Laplace or Gaussian noise, has nothing to read. The randomness comes from
  * {@link RandomBits} (the AES-CTR PRG).
  *
- * <p>The algorithms, as numbered in the paper's Section 5:
+ * <p>The algorithms, as in the paper's section on sampling (Algorithms 1 to 3):
  * <ol>
  *   <li>{@code Bernoulli(exp(-gamma))} for rational {@code gamma} in {@code [0, 1]} (von Neumann's method): draw
  *       {@code A_k ~ Bernoulli(gamma / k)} for {@code k = 1, 2, ...} until one is 0; return 1 iff that {@code k} is

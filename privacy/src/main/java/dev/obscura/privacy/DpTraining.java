@@ -42,6 +42,20 @@ public final class DpTraining {
      */
     public static Result train(final MnistData data, final Options options, final RandomBits random,
                                final PrintWriter out) {
+        final PlainEngine engine = new PlainEngine();
+        return train(data, options, engine, MnistCnn.create(engine, options.seed), random, out);
+    }
+
+    /**
+     * As {@link #train(MnistData, Options, RandomBits, PrintWriter)}, but trains {@code model} (any network
+     * from {@code [N, 1, 28, 28]} images to 10 logits, of linear, convolution and parameter-free layers for the
+     * layerwise per-example gradients; for example one loaded with {@code ModelFile.apply}) in place on
+     * {@code engine}; the options' seed is then unused.
+     *
+     * @throws IllegalArgumentException when an option is out of range or the privacy budget cannot be met
+     */
+    public static Result train(final MnistData data, final Options options, final PlainEngine engine,
+                               final Sequential<PlainTensor> model, final RandomBits random, final PrintWriter out) {
         options.check();
         final MnistSplit train = data.train().limit(options.limit);
         final MnistSplit test = data.test().limit(options.testLimit);
@@ -56,8 +70,6 @@ public final class DpTraining {
         final double sigma = Double.isNaN(options.targetEpsilon) ? options.noiseMultiplier
             : NoiseCalibration.noiseMultiplier(options.targetEpsilon, options.delta, sampler.sampleRate(), totalSteps);
 
-        final PlainEngine engine = new PlainEngine();
-        final Sequential<PlainTensor> model = MnistCnn.create(engine, options.seed);
         final PerExampleGradients perExample = options.layerwise
             ? new LayerwiseGradients(engine, model, SoftmaxCrossEntropy::of)
             : new MicroBatchGradients(engine, model, SoftmaxCrossEntropy::of);
@@ -186,7 +198,7 @@ public final class DpTraining {
      *
      * @param noiseMultiplier the σ used (given or calibrated)
      * @param epochs          one entry per epoch
-     * @param model           the trained model
+     * @param model           the trained model (the one passed in, when one was)
      */
     public record Result(double noiseMultiplier, List<Epoch> epochs, Sequential<PlainTensor> model) {
     }

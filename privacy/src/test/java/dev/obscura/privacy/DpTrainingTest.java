@@ -53,8 +53,8 @@ class DpTrainingTest {
     @Test
     void shouldCalibrateTheNoiseForATargetEpsilon() {
         final StringWriter text = new StringWriter();
-        final DpTraining.Result result = train(new DpTraining.Options().targetEpsilon(4).epochs(1).batch(128)
-            .poisson(false).layerwise(false).limit(256).testLimit(100), 81, text);
+        final DpTraining.Result result = train(new DpTraining.Options().targetEpsilon(4).epochs(1).batch(64)
+            .poisson(false).layerwise(false).limit(128).testLimit(100), 81, text);
         final double eps = result.epochs().get(0).spent().epsilon();
         assertTrue(eps <= 4 && eps > 3.99, "epsilon=" + eps);
         assertEquals(NoiseCalibration.noiseMultiplier(4, 1e-5, 0.5, 2), result.noiseMultiplier());
