@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistData;
-import dev.obscura.data.MnistException;
+import dev.obscura.data.MnistFilesOrSkip;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.nn.autograd.Tape;
 import dev.obscura.nn.autograd.Variable;
@@ -15,17 +15,14 @@ import dev.obscura.nn.loss.Loss;
 import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.nn.optim.Sgd;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * A short plaintext training of {@link MnistCnn} on the first 1,000 training images (2 epochs, batch 32, SGD with
  * momentum 0.9), evaluated on the first 1,000 test images: it must reach at least 80% (chance is 10%). The files are
- * found as the {@code obscura} command finds them, by {@link Mnist#locate(Optional)} with no explicit directory, so
- * from any checkout with the data beside it; skipped when they are not found.
+ * found as the {@code obscura} command finds them ({@link MnistFilesOrSkip}), so from any checkout with the data
+ * beside it; skipped when they are not found.
  */
 class MnistTrainingTest {
     private static final int TRAIN = 1_000;
@@ -33,21 +30,9 @@ class MnistTrainingTest {
     private static final int BATCH = 32;
     private static final int EPOCHS = 2;
 
-    /** The located MNIST directory; aborts (skips) the test when there is none. */
-    private static Path mnistOrSkip() {
-        try {
-            return Mnist.locate(Optional.empty());
-        } catch (final MnistException e) {
-            if (e.reason() != MnistException.Reason.NOT_FOUND) {
-                throw e;
-            }
-            return Assumptions.abort("MNIST files not found: " + e.getMessage());
-        }
-    }
-
     @Test
     void shouldLearnMnistFromAThousandImagesInSeconds() {
-        final MnistData data = Mnist.load(mnistOrSkip(), TRAIN, TEST);
+        final MnistData data = Mnist.load(MnistFilesOrSkip.locate(), TRAIN, TEST);
         final MnistSplit train = data.train();
         final MnistSplit test = data.test();
         final PlainEngine engine = new PlainEngine();

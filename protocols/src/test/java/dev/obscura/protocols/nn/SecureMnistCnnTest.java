@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistData;
-import dev.obscura.data.MnistException;
+import dev.obscura.data.MnistFilesOrSkip;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.nn.autograd.Tape;
@@ -23,14 +23,11 @@ import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.nn.optim.Sgd;
 import dev.obscura.protocols.LocalParties;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Function;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -106,17 +103,7 @@ final class SecureMnistCnnTest {
 
     @BeforeAll
     static void loadMnist() {
-        final Path dir;
-        try {
-            dir = Mnist.locate(Optional.empty());
-        } catch (final MnistException e) {
-            if (e.reason() != MnistException.Reason.NOT_FOUND) {
-                throw e;
-            }
-            Assumptions.abort("MNIST files not found: " + e.getMessage());
-            return;
-        }
-        data = Mnist.load(dir, TRAIN, BATCH);
+        data = Mnist.load(MnistFilesOrSkip.locate(), TRAIN, BATCH);
         order = new int[TRAIN];
         for (int i = 0; i < TRAIN; i++) {
             order[i] = i;
