@@ -42,7 +42,7 @@ public final class Prg {
 
     /** A new tensor of {@code shape} with uniform elements. */
     public RingTensor next(final int... shape) {
-        final RingTensor t = RingTensor.zeros(shape);
+        final RingTensor t = RingTensor.uninitialized(shape); // fill overwrites every element
         fill(t);
         return t;
     }
