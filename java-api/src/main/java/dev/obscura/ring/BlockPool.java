@@ -38,6 +38,25 @@ final class BlockPool {
         return taken(c, SHARED.pop(c));
     }
 
+    /**
+     * A block of class {@code c} from another thread's pool, or 0 if none has one. It may hold that thread's data:
+     * the caller zeroes all of it that was written before any use. Cheaper than a new block from the system, which
+     * must be zeroed too and costs a page fault per page, and it keeps one thread's idle blocks from making another
+     * thread take new memory.
+     */
+    static long takeFromOtherThreads(final int c) {
+        final Stacks own = OWN.get().blocks;
+        for (final Stacks pool : THREAD_POOLS) {
+            if (pool != own) {
+                final long raw = taken(c, pool.pop(c));
+                if (raw != 0) {
+                    return raw;
+                }
+            }
+        }
+        return 0;
+    }
+
     /** Keeps a block this thread freed for its own reuse; false when the pools are full. */
     static boolean keepOwn(final int c, final long raw) {
         if (!admit(c)) {
@@ -83,7 +102,9 @@ final class BlockPool {
         for (int c = CLASSES - 1; c >= 0 && freed < wanted; c--) {
             long raw;
             while (freed < wanted && (raw = taken(c, pool.pop(c))) != 0) {
-                OffHeapMemory.giveBack(raw, OffHeapMemory.capacity(c), zeroed);
+                final long written = OffHeapMemory.takeWritten(OffHeapMemory.aligned(raw));
+                // A zeroed block's mark, now cleared, was all it held.
+                OffHeapMemory.giveBack(raw, OffHeapMemory.capacity(c), zeroed ? 0 : written);
                 freed += OffHeapMemory.capacity(c);
             }
         }
@@ -120,9 +141,13 @@ final class BlockPool {
         for (int c = 0; c < CLASSES; c++) {
             long raw;
             while ((raw = taken(c, pool.pop(c))) != 0) {
-                OffHeapMemory.zero(raw, OffHeapMemory.capacity(c));
-                if (!keepZeroed(c, raw)) {
-                    OffHeapMemory.giveBack(raw, OffHeapMemory.capacity(c), true);
+                final long address = OffHeapMemory.aligned(raw);
+                final long written = OffHeapMemory.takeWritten(address);
+                OffHeapMemory.zero(address, written);
+                if (keepZeroed(c, raw)) {
+                    OffHeapMemory.markWritten(address, written);
+                } else {
+                    OffHeapMemory.giveBack(raw, OffHeapMemory.capacity(c), 0);
                 }
             }
         }

@@ -9,10 +9,10 @@ import org.agrona.UnsafeApi;
  * {@link #free()} or, if a caller forgets, by the {@link Cleaner} once it is unreachable.
  *
  * <h2>The budget</h2>
- * Every block taken from the C allocator is counted against the {@link MemoryBudget} until it is given back. A new
- * block that would take the memory held beyond the budget is refused with a {@link MemoryBudgetException} (nothing is
- * allocated, nothing is counted), after the pooled blocks have been given back to make room and, if that was not
- * enough, after one garbage collection has had the chance to free tensors that nobody closed.
+ * Every block taken from the C allocator is counted against the {@link MemoryBudget} until it is given back. An
+ * allocation is refused with a {@link MemoryBudgetException} (nothing is allocated, nothing is counted) when the blocks
+ * in use, or all blocks held (in use and pooled), would exceed the budget: pooled blocks are given back first to make
+ * room, and, if that is not enough, one garbage collection gets the chance to free tensors that nobody closed.
  *
  * <h2>The pool</h2>
  * Blocks of {@value #POOL_MIN_BYTES} bytes and more are recycled ({@link BlockPool}) in power-of-two size classes
@@ -27,14 +27,20 @@ import org.agrona.UnsafeApi;
  * <ol>
  *   <li>a block freed by {@link #free()} on the thread that allocated it goes to that thread's pool as it is: it holds
  *       only what that thread wrote (a tensor belongs to one party's thread);</li>
+ *   <li>a block taken from another thread's pool (when neither the thread's own pool nor the shared pool has one of
+ *       its size) is zeroed, wherever it was ever written, before its first use;</li>
  *   <li>a block freed on any other thread (a tensor handed across threads, or one the {@link Cleaner} frees) is
- *       zeroed, whole, and goes to the shared pool, which holds only zeroed blocks; so are the blocks of a thread's
- *       pool once that thread has ended;</li>
+ *       zeroed and goes to the shared pool, which holds only zeroed blocks; so are the blocks of a thread's pool once
+ *       that thread has ended, or when it calls {@link MemoryBudget#releaseThreadPool()};</li>
  *   <li>a block that goes back to the C allocator (small blocks always; pooled ones when the pools are full or the
- *       budget needs the room) is zeroed, whole, first, so nothing that held a share, a mask or a seed leaves the
- *       engine's control with its contents; and a block newly taken from the C allocator is zeroed, whole, before
- *       its first use, since other native code in the process may have freed it.</li>
+ *       budget needs the room) is zeroed first, so nothing that held a share, a mask or a seed leaves the engine's
+ *       control with its contents;</li>
+ *   <li>memory newly taken from the C allocator is zeroed before its first use, since other native code in the
+ *       process may have freed it with data in it.</li>
  * </ol>
+ * "Zeroed" means every byte the block ever held: a block records how far from its start it has been written (a
+ * smaller tensor leaves the end of its power-of-two block untouched, and those pages never become resident), and the
+ * part beyond that is zeroed when a larger tensor first reaches it.
  * A zeroed tensor ({@code RingTensor.zeros}) is therefore zeroed once when its block comes from the thread's own
  * pool, and not again when it comes from the shared pool. An {@linkplain RingTensor#uninitialized uninitialised}
  * tensor skips the zeroing: its elements are zeros or values the calling thread itself wrote earlier, never another
@@ -68,29 +74,74 @@ final class OffHeapMemory {
         }
         final int sizeClass = sizeClass(bytes);
         final long capacity = sizeClass < 0 ? bytes + ALIGNMENT : capacity(sizeClass);
-        long raw = 0;
-        boolean isZero = false;
-        if (sizeClass >= 0) {
-            raw = BlockPool.takeOwn(sizeClass);
-            if (raw == 0) {
-                raw = BlockPool.takeZeroed(sizeClass);
-                isZero = raw != 0;
-            }
+        if (!reserve(IN_USE, capacity) && !makeRoom(IN_USE, capacity)) {
+            throw new MemoryBudgetException(bytes, capacity, IN_USE.get(), MemoryBudget.limit());
         }
-        if (raw == 0) {
-            raw = allocateFresh(bytes, capacity);
-            zero(raw, capacity);
-        } else if (zeroed && !isZero) {
-            zero((raw + ALIGNMENT - 1) & -ALIGNMENT, bytes);
-        }
-        this.address = (raw + ALIGNMENT - 1) & -ALIGNMENT;
-        this.bytes = bytes;
-        final long used = IN_USE.addAndGet(capacity);
+        final long used = IN_USE.get();
         if (used > PEAK_IN_USE.get()) {
             PEAK_IN_USE.accumulateAndGet(used, Math::max);
         }
-        this.state = new State(raw, capacity, sizeClass, Thread.currentThread());
+        long raw = 0;
+        boolean ownData = false;
+        boolean othersData = false;
+        if (sizeClass >= 0) {
+            raw = BlockPool.takeOwn(sizeClass);
+            ownData = raw != 0;
+            if (raw == 0) {
+                raw = BlockPool.takeZeroed(sizeClass);
+            }
+            if (raw == 0) {
+                raw = BlockPool.takeFromOtherThreads(sizeClass);
+                othersData = raw != 0;
+            }
+        }
+        final long written;
+        if (raw == 0) {
+            try {
+                raw = allocateFresh(bytes, capacity);
+            } catch (RuntimeException | Error e) {
+                IN_USE.addAndGet(-capacity);
+                throw e;
+            }
+            written = 0;
+        } else {
+            written = takeWritten(aligned(raw));
+        }
+        this.address = aligned(raw);
+        this.bytes = bytes;
+        // Only the first `written` bytes of a pooled block were ever touched: zeros, this thread's data, or (taken
+        // from another thread's pool) that thread's data, all of which goes now. Beyond them lies what the C
+        // allocator handed out, zeroed here before its first use; pages never touched stay out of memory.
+        if (othersData) {
+            zero(address, Math.max(written, bytes));
+        } else if (zeroed && ownData) {
+            zero(address, bytes);
+        } else if (bytes > written) {
+            zero(address + written, bytes - written);
+        }
+        this.state = new State(raw, capacity, Math.max(written, bytes), sizeClass, Thread.currentThread());
         this.cleanable = CLEANER.register(this, state);
+    }
+
+    /** The 64-byte aligned start of a block whose allocation starts at {@code raw}. */
+    static long aligned(final long raw) {
+        return (raw + ALIGNMENT - 1) & -ALIGNMENT;
+    }
+
+    /**
+     * Marks a block that goes to a pool with its written length: the number of bytes from its aligned start that
+     * have ever been touched (the rest has not been, and is zeroed before first use). The mark is kept in the
+     * block's first 8 bytes while it is pooled; a pooled block is always at least {@value #POOL_MIN_BYTES} bytes.
+     */
+    static void markWritten(final long address, final long written) {
+        UnsafeApi.putLong(address, written);
+    }
+
+    /** Reads a pooled block's written length and clears its mark (the first 8 bytes become zero). */
+    static long takeWritten(final long address) {
+        final long written = UnsafeApi.getLong(address);
+        UnsafeApi.putLong(address, 0L);
+        return written;
     }
 
     /**
@@ -111,7 +162,7 @@ final class OffHeapMemory {
 
     /** A new block from the C allocator, within the budget. */
     private static long allocateFresh(final long bytes, final long capacity) {
-        if (!reserve(capacity) && !makeRoom(capacity)) {
+        if (!reserve(RESERVED, capacity) && !makeRoom(RESERVED, capacity)) {
             throw new MemoryBudgetException(bytes, capacity, IN_USE.get(), MemoryBudget.limit());
         }
         try {
@@ -122,14 +173,18 @@ final class OffHeapMemory {
         }
     }
 
-    private static boolean reserve(final long capacity) {
+    /**
+     * Adds {@code capacity} to {@code counter} (the bytes in use, or all bytes held) if the sum stays within the
+     * budget.
+     */
+    private static boolean reserve(final AtomicLong counter, final long capacity) {
         final long limit = MemoryBudget.limit();
         while (true) {
-            final long held = RESERVED.get();
+            final long held = counter.get();
             if (held + capacity > limit) {
                 return false;
             }
-            if (RESERVED.compareAndSet(held, held + capacity)) {
+            if (counter.compareAndSet(held, held + capacity)) {
                 return true;
             }
         }
@@ -139,9 +194,9 @@ final class OffHeapMemory {
      * Gives pooled blocks back until {@code capacity} fits; if it still does not, asks for a garbage collection so
      * that the cleaner frees tensors that nobody closed, and retries for about a quarter of a second.
      */
-    private static boolean makeRoom(final long capacity) {
+    private static boolean makeRoom(final AtomicLong counter, final long capacity) {
         BlockPool.trim(RESERVED.get() + capacity - MemoryBudget.limit());
-        if (reserve(capacity)) {
+        if (reserve(counter, capacity)) {
             return true;
         }
         System.gc();
@@ -153,18 +208,19 @@ final class OffHeapMemory {
                 return false;
             }
             BlockPool.trim(RESERVED.get() + capacity - MemoryBudget.limit());
-            if (reserve(capacity)) {
+            if (reserve(counter, capacity)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Zeroes a block, then gives it back to the C allocator and to the budget. */
-    static void giveBack(final long raw, final long capacity, final boolean alreadyZero) {
-        if (!alreadyZero) {
-            zero(raw, capacity);
-        }
+    /**
+     * Zeroes the first {@code written} bytes of a block from its aligned start (what it ever held), then gives it
+     * back to the C allocator and to the budget.
+     */
+    static void giveBack(final long raw, final long capacity, final long written) {
+        zero(aligned(raw), written);
         UnsafeApi.freeMemory(raw);
         RESERVED.addAndGet(-capacity);
     }
@@ -217,13 +273,15 @@ final class OffHeapMemory {
     private static final class State implements Runnable {
         private final long raw;
         private final long capacity;
+        private final long written;
         private final int sizeClass;
         private final Thread owner;
         private volatile boolean freed;
 
-        State(final long raw, final long capacity, final int sizeClass, final Thread owner) {
+        State(final long raw, final long capacity, final long written, final int sizeClass, final Thread owner) {
             this.raw = raw;
             this.capacity = capacity;
+            this.written = written;
             this.sizeClass = sizeClass;
             this.owner = owner;
         }
@@ -232,16 +290,21 @@ final class OffHeapMemory {
         public void run() {
             freed = true;
             IN_USE.addAndGet(-capacity);
+            final long address = aligned(raw);
             if (sizeClass < 0) {
-                giveBack(raw, capacity, false);
-            } else if (Thread.currentThread() == owner) {
+                giveBack(raw, capacity, written);
+                return;
+            }
+            if (Thread.currentThread() == owner) {
+                markWritten(address, written);
                 if (!BlockPool.keepOwn(sizeClass, raw)) {
-                    giveBack(raw, capacity, false);
+                    giveBack(raw, capacity, written);
                 }
             } else {
-                zero(raw, capacity);
+                zero(address, written);
+                markWritten(address, written);
                 if (!BlockPool.keepZeroed(sizeClass, raw)) {
-                    giveBack(raw, capacity, true);
+                    giveBack(raw, capacity, Long.BYTES); // only the mark is left to clear
                 }
             }
         }

@@ -58,6 +58,17 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void shouldRefuseBeyondTheBudgetEvenWhenAPooledBlockCouldServeTheRequest() {
+        final int[] shape = {(int) (2 * MIB / Long.BYTES)};
+        RingTensor.uninitialized(shape).close();
+        assertTrue(MemoryBudget.pooled() >= 2 * MIB);
+        try (MemoryBudget.Restore r = MemoryBudget.setLimit(MemoryBudget.inUse() + MIB)) {
+            assertThrows(MemoryBudgetException.class, () -> RingTensor.uninitialized(shape));
+        }
+        RingTensor.uninitialized(shape).close();
+    }
+
+    @Test
     void shouldCountBlocksInUseAndTheirPeak() {
         final long block = MIB + OffHeapMemory.ALIGNMENT;
         // The cleaner may free a forgotten tensor of another test between two readings: retry such a reading.
