@@ -7,14 +7,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The freed off-heap blocks kept for reuse, in power-of-two size classes (a block of class {@code c} has
- * {@code 2^c} bytes after its aligned start, see {@link OffHeapMemory#capacity}): one pool per thread, whose blocks may still hold what that thread wrote, and one shared pool
- * whose blocks are all zero. {@link OffHeapMemory} states and applies the rule that decides where a block goes.
+ * The freed off-heap blocks kept for reuse, in power-of-two size classes (a block of class {@code c} has {@code 2^c}
+ * bytes after its aligned start, see {@link OffHeapMemory#capacity}): one pool per thread, whose blocks may still hold
+ * what that thread wrote, and one shared pool whose blocks are all zero. A thread takes from its own pool, then from
+ * the shared one, then from another thread's pool (the caller zeroes such a block), and only then asks the system.
+ * {@link OffHeapMemory} states and applies the rule that decides where a block goes.
  *
- * <p>A thread's pool outlives nothing: when the thread has ended and its pool is unreachable, the cleaner zeroes
- * its blocks and moves them to the shared pool. The pools together hold at most {@code obscura.memory.pool.bytes}
- * (default 1 GiB); a block beyond that goes back to the system. Pooled blocks count against the
- * {@link MemoryBudget}, and {@link #trim} gives them back (zeroed) when an allocation needs the room.
+ * <p>A thread's pool outlives nothing: when the thread has ended and its pool is unreachable, the cleaner zeroes its
+ * blocks and moves them to the shared pool. The pools together hold at most {@code obscura.memory.pool.bytes}
+ * (default 1 GiB); a block beyond that goes back to the system. Pooled blocks count against the {@link MemoryBudget},
+ * and {@link #trim} gives them back (zeroed) when an allocation needs the room.
  */
 final class BlockPool {
     private static final int CLASSES = 64;
