@@ -2,8 +2,14 @@ package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Backends;
-import dev.obscura.random.Prg;
+import dev.obscura.mpc.Counters;
+import dev.obscura.mpc.SecretTensor;
+import dev.obscura.mpc.SecureOps;
+import dev.obscura.protocols.LocalCluster;
+import dev.obscura.protocols.LocalParties;
+import dev.obscura.protocols.PartyFailureException;
 import dev.obscura.ring.FixedPoint;
+import dev.obscura.ring.FixedPointRangeException;
 import dev.obscura.ring.RingTensor;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -15,20 +21,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Shares two random fixed-point matrices additively between two parties and multiplies them in the ring on every
- * available backend, from the shares alone: {@code AB = A0·B0 + A0·B1 + A1·B0 + A1·B1 (mod 2^64)}. Prints whether
- * the backends agree bit for bit, how far the decoded result is from a plaintext {@code double} product, and the
- * time of one ring matmul on each backend.
+ * A secure matrix product on every available backend, checked against plaintext. Party 0 secret-shares a random
+ * matrix A, party 1 a random matrix B; the parties (threads of this process, with the dealer) compute shares of
+ * {@code A B} with the protocol suite, a Beaver matrix triple (one round) and an exact truncation (one round), and
+ * open the product to party 0 only. No party sees the other's matrix or share; the product is compared here with
+ * the same ring product computed in the clear (it must agree within the truncation's 1 ulp) and with a
+ * {@code double} product (within a stated bound).
  *
- * <p>The cross terms are computed here in the clear for the demonstration; the secure protocol (Beaver triples, so
- * no party ever sees the other's share) comes with the protocol suite.
+ * <p>Before anything runs, the sizes and fractional bits are checked against the fixed-point product range: a sum
+ * of K products of entries in [-1, 1] can reach K, and it is exact only below {@code 2^(62 - 2f)}.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Multiply two secret-shared matrices on every backend and compare.",
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Multiply two secret-shared matrices securely on every backend.",
         "",
-        "Secret-shares two random matrices between two parties, multiplies them in the ring Z_2^64 from the shares"
-            + " on every available backend, and prints whether each backend agrees bit for bit with the Java"
-            + " reference, how far the result is from a plaintext product, and the time of one ring matmul."})
+        "Party 0 secret-shares a random matrix A and party 1 a random matrix B (values in [-1, 1]); the parties and"
+            + " the dealer run as threads of this process. They multiply the shares with the protocol suite (a Beaver"
+            + " matrix triple from the dealer, then an exact truncation) and open the product to party 0 alone. For"
+            + " each backend the command prints the time of one secure matrix product (dealer included), its"
+            + " rounds and bytes, whether the product computed in the clear is bit for bit the Java reference's,"
+            + " how far the secure product is from it (at most 1 ulp), and how far from a plaintext double"
+            + " product."})
 final class DemoCommand implements Runnable {
 
     @CommandLine.Spec
@@ -40,11 +52,16 @@ final class DemoCommand implements Runnable {
     private int[] size;
 
     @Option(names = "--frac-bits", paramLabel = "F", defaultValue = "16",
-        description = "Fixed-point fractional bits (default: ${DEFAULT-VALUE}).")
+        description = "Fixed-point fractional bits, 0 to " + FixedPoint.MAX_FRAC_BITS
+            + " (default: ${DEFAULT-VALUE}); K * 2^(2F) must stay below 2^62.")
     private int fracBits;
 
+    @Option(names = "--parties", paramLabel = "N", defaultValue = "2",
+        description = "Number of parties, 2 to 16 (default: ${DEFAULT-VALUE}).")
+    private int parties;
+
     @Option(names = "--repeat", paramLabel = "R", defaultValue = "5",
-        description = "Timed repetitions per backend; the median is printed (default: ${DEFAULT-VALUE}).")
+        description = "Timed secure products per backend; the median is printed (default: ${DEFAULT-VALUE}).")
     private int repeat;
 
     @Option(names = "--backend", paramLabel = "NAME",
@@ -53,58 +70,85 @@ final class DemoCommand implements Runnable {
 
     @Override
     public void run() {
-        final PrintWriter out = spec.commandLine().getOut();
+        final CommandLine cmd = spec.commandLine();
+        final PrintWriter out = cmd.getOut();
         if (size.length != 3 || Arrays.stream(size).anyMatch(s -> s < 1 || s > 4096)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(cmd,
                 "--size needs three sizes between 1 and 4096, e.g. --size 256,256,256");
         }
-        if (repeat < 1 || repeat > 1000) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--repeat must be between 1 and 1000");
-        }
-        final FixedPoint fp;
-        try {
-            fp = new FixedPoint(fracBits);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
+        MnistCommand.check(cmd, repeat >= 1 && repeat <= 1000, "--repeat must be between 1 and 1000");
+        MnistCommand.check(cmd, parties >= 2 && parties <= 16, "--parties must be between 2 and 16, parties="
+            + parties);
         final int m = size[0];
         final int k = size[1];
         final int n = size[2];
+        final FixedPoint fp = checkedRange(cmd, fracBits, k);
+        final List<Backend> backends = selectBackends();
 
-        // Plaintext inputs in [-1, 1): demo data, not secrets, so an ordinary generator is fine here.
+        // Plaintext inputs in [-1, 1): demo data, not secrets, so an ordinary generator is fine here. The shares
+        // the parties make of them come from each party's AES-CTR generator seeded by SecureRandom.
         final SplittableRandom data = new SplittableRandom();
         final double[] a = data.doubles((long) m * k, -1, 1).toArray();
         final double[] b = data.doubles((long) k * n, -1, 1).toArray();
         final double[] expected = plaintextMatmul(a, b, m, k, n);
-
-        final List<Backend> backends = selectBackends();
         final Backend reference = Backends.byName("java");
-        out.printf("Obscura demo: A (%dx%d) and B (%dx%d), fixed point with %d fractional bits, 2 parties%n",
-            m, k, k, n, fracBits);
-        out.println("Each party holds one additive share of A and of B, drawn from AES-128-CTR seeded by"
-            + " SecureRandom.");
-        out.println();
+        final long[] referenceBits = clearRingProduct(reference, fp, a, b, m, k, n);
 
-        final double bound = errorBound(fp, k);
-        out.printf("%-40s %14s %18s %22s%n", "backend", "ms / matmul", "bits vs java", "max |error| vs double");
-        final long[] referenceBits = shareAndMultiply(reference, fp, a, b, m, k, n).bits;
+        out.printf("Obscura demo: secure product of A (%dx%d, party 0's) and B (%dx%d, party 1's), %d parties and a"
+            + " dealer as threads, fixed point with %d fractional bits%n", m, k, k, n, parties, fracBits);
+        out.println("The parties compute on additive shares only (Beaver matrix triple, exact truncation); the"
+            + " product is opened to party 0.");
         for (final Backend backend : backends) {
-            final Result r = shareAndMultiply(backend, fp, a, b, m, k, n);
-            final boolean identical = Arrays.equals(referenceBits, r.bits);
+            out.printf("  %-12s %s%n", backend.name(), backend.description());
+        }
+        out.println();
+        final double bound = errorBound(fp, k);
+        out.printf("%-12s %12s %7s %12s %15s %16s %22s%n", "backend", "ms / product", "rounds", "KiB / party",
+            "clear vs java", "secure vs clear", "max |error| vs double");
+        for (final Backend backend : backends) {
+            final long[] clearBits = backend == reference ? referenceBits
+                : clearRingProduct(backend, fp, a, b, m, k, n);
+            final boolean identical = Arrays.equals(referenceBits, clearBits);
+            final SecureRun secure = secureProduct(backend, fp, a, b, m, k, n);
+            double maxUlps = 0;
             double maxError = 0;
             for (int i = 0; i < expected.length; i++) {
-                maxError = Math.max(maxError, Math.abs(r.decoded[i] - expected[i]));
+                maxUlps = Math.max(maxUlps, Math.abs(secure.product[i] - fp.decode(clearBits[i])) / fp.ulp());
+                maxError = Math.max(maxError, Math.abs(secure.product[i] - expected[i]));
             }
-            out.printf("%-40s %14.3f %18s %22.3e%n", backend.description(), r.millisPerMatmul,
-                identical ? "identical" : "DIFFER", maxError);
-            if (!identical || maxError > bound) {
-                throw new IllegalStateException("backend " + backend.name() + " disagrees with the reference: "
-                    + "identical=" + identical + ", maxError=" + maxError + ", bound=" + bound);
+            out.printf("%-12s %12.3f %7d %12.1f %15s %16s %22.3e%n", backend.name(), secure.millis,
+                secure.perProduct.rounds(), secure.perProduct.bytesSent() / 1024.0,
+                identical ? "identical" : "DIFFER", String.format("%.0f ulp", maxUlps), maxError);
+            if (!identical || maxUlps > 1 || maxError > bound) {
+                throw new IllegalStateException("backend " + backend.name() + " disagrees: clear product identical to"
+                    + " java=" + identical + ", secure vs clear ulps=" + maxUlps + " (at most 1), maxError="
+                    + maxError + ", bound=" + bound);
             }
         }
         out.println();
-        out.printf("Error bound for K=%d with %d fractional bits: %.3e. Every backend is within it.%n",
-            k, fracBits, bound);
+        out.printf("Times are medians of %d secure products, the dealer's work included. Every secure product agrees"
+            + " with the product in the clear within 1 ulp (the truncation's error).%nError bound against double"
+            + " for K=%d with %d fractional bits: %.3e. Every backend is within it.%n", repeat, k, fracBits, bound);
+    }
+
+    /**
+     * The encoding with {@code fracBits}, checked against the product range for inner size {@code k}: entries lie in
+     * [-1, 1], so a sum of {@code k} products can reach {@code k}. Either failure is a usage error that says it is a
+     * range error.
+     */
+    static FixedPoint checkedRange(final CommandLine cmd, final int fracBits, final int k) {
+        try {
+            final FixedPoint fp = new FixedPoint(fracBits);
+            fp.requireProductRange("a matrix product with K=" + k + " of entries in [-1, 1]", k);
+            return fp;
+        } catch (FixedPointRangeException e) {
+            int largest = FixedPoint.MAX_FRAC_BITS;
+            while (largest > 0 && k >= Math.scalb(1.0, FixedPoint.RANGE_BITS - 2 * largest)) {
+                largest--;
+            }
+            throw new CommandLine.ParameterException(cmd, "--frac-bits " + fracBits + ": " + e.getMessage()
+                + " (with K=" + k + ", use --frac-bits " + largest + " or less)", e);
+        }
     }
 
     private List<Backend> selectBackends() {
@@ -125,56 +169,79 @@ final class DemoCommand implements Runnable {
         return list;
     }
 
-    private record Result(long[] bits, double[] decoded, double millisPerMatmul) {
+    /** What party 0 saw: the opened product, the median time of one secure product, its counters. */
+    private record SecureRun(double[] product, double millis, Counters perProduct) {
     }
 
-    private Result shareAndMultiply(final Backend be, final FixedPoint fp, final double[] a, final double[] b,
+    /**
+     * Runs the secure product {@code repeat} times on a cluster of {@link #parties} over {@code backend}; the
+     * session set-up is not timed. Party 0 inputs A, party 1 inputs B, and the last product is opened to party 0.
+     */
+    private SecureRun secureProduct(final Backend backend, final FixedPoint fp, final double[] a, final double[] b,
                                     final int m, final int k, final int n) {
-        try (RingTensor ea = RingTensor.zeros(m, k);
-             RingTensor eb = RingTensor.zeros(k, n);
-             RingTensor a0 = RingTensor.zeros(m, k);
-             RingTensor a1 = RingTensor.zeros(m, k);
-             RingTensor b0 = RingTensor.zeros(k, n);
-             RingTensor b1 = RingTensor.zeros(k, n);
-             RingTensor term = RingTensor.zeros(m, n);
-             RingTensor product = RingTensor.zeros(m, n)) {
+        try (LocalCluster cluster = LocalParties.builder().parties(parties).backend(backend).fixedPoint(fp).build()
+            .start()) {
+            return cluster.run(ops -> partyProgram(ops, a, b, m, k, n)).get(0);
+        } catch (PartyFailureException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /** One party's part (SPMD): only party 0 passes A and only party 1 passes B; the others pass shapes. */
+    private SecureRun partyProgram(final SecureOps ops, final double[] a, final double[] b, final int m, final int k,
+                                   final int n) {
+        final int me = ops.session().partyId();
+        try (SecretTensor x = ops.input(0, me == 0 ? a : null, m, k);
+             SecretTensor y = ops.input(1, me == 1 ? b : null, k, n)) {
+            final long[] times = new long[repeat];
+            final Counters before = ops.session().stats().total();
+            SecretTensor product = null;
+            try {
+                for (int r = 0; r < repeat; r++) {
+                    final long start = System.nanoTime();
+                    final SecretTensor z = ops.matmul(x, y, false, false);
+                    times[r] = System.nanoTime() - start;
+                    if (product != null) {
+                        product.close();
+                    }
+                    product = z;
+                }
+                final Counters all = ops.session().stats().total().minus(before);
+                final Counters one = new Counters(1, all.rounds() / repeat, all.bytesSent() / repeat,
+                    all.dealerBytes() / repeat, all.onlineNanos() / repeat, all.offlineNanos() / repeat);
+                final double[] opened = ops.revealTo(0, product);
+                Arrays.sort(times);
+                return me == 0 ? new SecureRun(opened, times[repeat / 2] / 1e6, one) : null;
+            } finally {
+                if (product != null) {
+                    product.close();
+                }
+            }
+        }
+    }
+
+    /** The ring product of the encoded matrices, truncated by f in the clear: what the secure product shares. */
+    private static long[] clearRingProduct(final Backend be, final FixedPoint fp, final double[] a, final double[] b,
+                                           final int m, final int k, final int n) {
+        try (RingTensor ea = RingTensor.uninitialized(m, k);
+             RingTensor eb = RingTensor.uninitialized(k, n);
+             RingTensor product = RingTensor.uninitialized(m, n)) {
             be.encode(a, 0, fp.fracBits(), ea);
             be.encode(b, 0, fp.fracBits(), eb);
-            // Additive sharing: x0 uniform from the PRG, x1 = x - x0, so each share alone is uniform.
-            final Prg prg = Prg.fresh(be);
-            prg.fill(a0);
-            be.sub(ea, a0, a1);
-            prg.fill(b0);
-            be.sub(eb, b0, b1);
-
-            final long[] times = new long[repeat];
-            for (int r = 0; r < repeat; r++) {
-                final long start = System.nanoTime();
-                be.matmul(a0, b0, product);
-                be.matmul(a0, b1, term);
-                be.add(product, term, product);
-                be.matmul(a1, b0, term);
-                be.add(product, term, product);
-                be.matmul(a1, b1, term);
-                be.add(product, term, product);
-                times[r] = System.nanoTime() - start;
-            }
-            Arrays.sort(times);
-            // The product of two values with f fractional bits has 2f: one truncation rescales it.
+            be.matmul(ea, eb, product);
             be.truncate(product, fp.fracBits(), product);
-            final double[] decoded = new double[m * n];
-            be.decode(product, fp.fracBits(), decoded, 0);
-            return new Result(product.toArray(), decoded, times[repeat / 2] / 4.0 / 1e6);
+            return product.toArray();
         }
     }
 
     /**
-     * Worst case of |decoded - exact| for inputs in [-1, 1): each encoding is off by at most ulp/2, so each of the K
-     * products is off by at most ulp/2 * (|a| + |b|) + ulp^2/4 <= ulp + ulp^2/4, and truncation adds at most 1 ulp.
+     * Worst case of |secure - exact| for inputs in [-1, 1): each encoding is off by at most ulp/2, so each of the K
+     * products is off by at most ulp/2 * (|a| + |b|) + ulp^2/4 <= ulp + ulp^2/4; the truncation in the clear adds
+     * less than 1 ulp, and the secure truncation at most 1 ulp more.
      */
     private static double errorBound(final FixedPoint fp, final int k) {
         final double ulp = fp.ulp();
-        return k * (ulp + ulp * ulp / 4) + ulp;
+        return k * (ulp + ulp * ulp / 4) + 2 * ulp;
     }
 
     private static double[] plaintextMatmul(final double[] a, final double[] b, final int m, final int k,

@@ -68,6 +68,9 @@ final class MnistInferCommand implements Runnable {
         MnistCommand.check(cmd, batch >= 1 && batch <= MnistCommand.MAX_BATCH,
             "--batch must be between 1 and " + MnistCommand.MAX_BATCH + ", batch=" + batch);
         partyOptions.check(cmd, secure);
+        if (secure) { // refuses a batch whose estimated off-heap footprint exceeds the memory budget, before any work
+            SecureFootprint.check(cmd, Math.min(batch, limit), partyOptions.parties());
+        }
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
         final ModelFile.ModelData modelData = MnistCommand.readModel(modelFile, "--model");

@@ -69,6 +69,8 @@ public final class ObscuraCommand implements Runnable {
     /** The configured command line: short error reports for bad usage and for failures, help sized to the terminal. */
     static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(new ObscuraCommand());
+        MemoryOptions.attach(cli);
+        cli.setExecutionStrategy(MemoryOptions.applying(new CommandLine.RunLast()));
         // Wider terminals get wider help; without a terminal (a pipe, a test) picocli uses the default 80 columns.
         cli.setUsageHelpAutoWidth(true);
         cli.setParameterExceptionHandler((ex, args) -> {

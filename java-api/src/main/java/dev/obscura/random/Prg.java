@@ -2,6 +2,7 @@ package dev.obscura.random;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.ring.RingTensor;
+import javax.security.auth.Destroyable;
 
 /**
  * A cryptographic pseudo-random generator: AES-128 in counter mode keyed by a {@link Seed}, producing uniform
@@ -14,9 +15,11 @@ import dev.obscura.ring.RingTensor;
  * discards half a block. Two parties holding the same seed and stream id draw identical values in the same order;
  * different stream ids under one seed give independent streams.
  *
+ * <p>{@link #destroy()} zeroes the key (the seed's bytes) once the generator is no longer needed.
+ *
  * <p>Not thread-safe: one generator per thread (or per party).
  */
-public final class Prg {
+public final class Prg implements Destroyable {
     private final Backend backend;
     private final Seed seed;
     private final long streamId;
@@ -42,9 +45,23 @@ public final class Prg {
 
     /** A new tensor of {@code shape} with uniform elements. */
     public RingTensor next(final int... shape) {
-        final RingTensor t = RingTensor.zeros(shape);
+        final RingTensor t = RingTensor.uninitialized(shape); // fill overwrites every element
         fill(t);
         return t;
+    }
+
+    /**
+     * Zeroes the key: destroys the {@link Seed} this generator was made with (and so every generator made with the
+     * same seed). Later fills fail with {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    public void destroy() {
+        seed.destroy();
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return seed.isDestroyed();
     }
 
     /** Number of AES blocks consumed so far. */

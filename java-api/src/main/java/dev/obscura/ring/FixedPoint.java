@@ -8,6 +8,16 @@ package dev.obscura.ring;
  * protocol handles exactly, and one bit of head-room above it keeps a sum of two encodable values from wrapping.
  * Encoding anything else (NaN, infinity, a larger magnitude) fails with {@link FixedPointRangeException}.
  *
+ * <h2>Products and the number of fractional bits</h2>
+ * A product of two encoded values carries 2f fractional bits until it is truncated back to f: {@code x * y} is held
+ * as {@code (x 2^f)(y 2^f) = xy 2^(2f)}, and the truncation that rescales it is exact only while that magnitude
+ * stays below 2^62 ({@link #RANGE_BITS}). So a product, and a sum of products (a matrix product, a convolution), is
+ * exact while {@code |xy| < 2^(62 - 2f)} ({@link #maxProductMagnitude()}, about 1.07e9 at f = 16), a far smaller
+ * range than the encodable one. The smallest product that must work is {@code 1.0 * 1.0}, held as
+ * {@code 2^(2f)}: it is below 2^62 only when {@code 2f <= 61}, that is {@code f <= 30} ({@link #MAX_FRAC_BITS}).
+ * For larger f even {@code 1.0 * 1.0} leaves the ring's exact range (at f = 40 it comes out 0), so such encodings
+ * are refused. {@link #requireProductRange} checks a product-shaped operation's bound before it runs.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class FixedPoint {
@@ -15,14 +25,24 @@ public final class FixedPoint {
     public static final int DEFAULT_FRAC_BITS = 16;
     /** Encoded magnitudes must stay below {@code 2^RANGE_BITS}. */
     public static final int RANGE_BITS = 62;
+    /**
+     * The largest number of fractional bits: {@code 1.0 * 1.0 = 2^(2f)} before truncation must stay below
+     * {@code 2^RANGE_BITS}, so {@code 2f <= RANGE_BITS - 1 = 61}, {@code f <= 30}.
+     */
+    public static final int MAX_FRAC_BITS = (RANGE_BITS - 1) / 2;
     private static final double LIMIT = 0x1p62;
 
     private final int fracBits;
     private final double scale;
 
+    /**
+     * The encoding with {@code fracBits} fractional bits.
+     *
+     * @throws FixedPointRangeException (an {@link IllegalArgumentException}) unless {@code 0 <= fracBits <= 30}
+     */
     public FixedPoint(final int fracBits) {
-        if (fracBits < 0 || fracBits > 40) {
-            throw new IllegalArgumentException("fracBits must be in [0, 40], fracBits=" + fracBits);
+        if (fracBits < 0 || fracBits > MAX_FRAC_BITS) {
+            throw FixedPointRangeException.fracBits(fracBits);
         }
         this.fracBits = fracBits;
         this.scale = Math.scalb(1.0, fracBits);
@@ -60,6 +80,22 @@ public final class FixedPoint {
      */
     public double maxProductMagnitude() {
         return Math.nextDown(Math.scalb(1.0, RANGE_BITS - 2 * fracBits));
+    }
+
+    /**
+     * Checks that a product-shaped {@code operation} (a product, a matrix product, a convolution, a sum of products)
+     * whose exact result can reach {@code bound} in magnitude stays within {@link #maxProductMagnitude()}. Pass a
+     * bound computed from public sizes and ranges (for a matrix product of inner size K with entries of magnitude
+     * at most A and B: {@code K A B}), never a value: it appears in the message.
+     *
+     * @param operation what is checked, for the message (for example {@code "matmul with K=256"})
+     * @param bound the largest magnitude the exact result can reach
+     * @throws FixedPointRangeException when {@code bound} is not below {@code 2^(62 - 2f)}, or is NaN
+     */
+    public void requireProductRange(final String operation, final double bound) {
+        if (!(Math.abs(bound) <= maxProductMagnitude())) {
+            throw FixedPointRangeException.product(operation, bound, fracBits);
+        }
     }
 
     /** Whether {@code x} can be encoded. */

@@ -42,10 +42,28 @@ public final class RingTensor implements AutoCloseable {
         this.buffer = new UnsafeBuffer(memory.address() + byteOffset, (int) (numel * Long.BYTES));
     }
 
-    /** A new tensor of {@code shape}, filled with zeros. */
+    /**
+     * A new tensor of {@code shape}, filled with zeros.
+     *
+     * @throws MemoryBudgetException when its memory would exceed the {@link MemoryBudget}
+     */
     public static RingTensor zeros(final int... shape) {
         final long n = Shapes.numel(shape);
-        return new RingTensor(new OffHeapMemory(n * Long.BYTES), true, 0, shape);
+        return new RingTensor(new OffHeapMemory(n * Long.BYTES, true), true, 0, shape);
+    }
+
+    /**
+     * A new tensor of {@code shape} whose elements are not set: for a kernel output that is overwritten whole before
+     * it is read, it saves the pass over memory that zeroing costs. Its elements are zeros or values that the calling
+     * thread wrote to memory it released earlier, never what another thread (another in-process party) wrote: see
+     * the rule in {@code OffHeapMemory}. Use {@link #zeros} wherever an element could be read before it is written
+     * (an accumulator, a partly written output).
+     *
+     * @throws MemoryBudgetException when its memory would exceed the {@link MemoryBudget}
+     */
+    public static RingTensor uninitialized(final int... shape) {
+        final long n = Shapes.numel(shape);
+        return new RingTensor(new OffHeapMemory(n * Long.BYTES, false), true, 0, shape);
     }
 
     /** A new tensor of {@code shape} holding a copy of {@code values} in row-major order. */
@@ -55,15 +73,16 @@ public final class RingTensor implements AutoCloseable {
             throw new IllegalArgumentException("values must match the shape, values.length=" + values.length
                 + ", shape=" + Shapes.toString(shape));
         }
-        final RingTensor t = zeros(shape);
+        final RingTensor t = uninitialized(shape);
         t.copyFrom(values);
         return t;
     }
 
     /** A new tensor with the same shape and a copy of the elements of {@code source}. */
     public static RingTensor copyOf(final RingTensor source) {
-        final RingTensor t = zeros(source.shape);
-        UnsafeApi.copyMemory(source.address(), t.address(), source.numel * Long.BYTES);
+        final long from = source.address(); // fails on a closed source before anything is allocated
+        final RingTensor t = uninitialized(source.shape);
+        UnsafeApi.copyMemory(from, t.address(), source.numel * Long.BYTES);
         return t;
     }
 

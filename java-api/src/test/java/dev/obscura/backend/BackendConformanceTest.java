@@ -841,7 +841,8 @@ public abstract class BackendConformanceTest {
     /** Values that encode with {@code f} fractional bits: the edges first, then random magnitudes. */
     private double[] encodableDoubles(final int f, final int count) {
         final double ulp = Math.scalb(1.0, -f);
-        final double max = new FixedPoint(f).maxMagnitude();
+        // The backends encode at any f in [0, 63]; FixedPoint itself stops at MAX_FRAC_BITS, so the limit is spelt out.
+        final double max = Math.nextDown(Math.scalb(1.0, FixedPoint.RANGE_BITS - f));
         final double[] edges = {0.0, -0.0, ulp, -ulp, 0.5 * ulp, -0.5 * ulp, 1.5 * ulp, -1.5 * ulp, 2.5 * ulp,
             -2.5 * ulp, Math.nextUp(0.5 * ulp), Math.nextDown(-0.5 * ulp), 0.25 * ulp, 0.75 * ulp, max, -max,
             Math.nextDown(max), 0.5 * max, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, 1.0, -1.0, 0.5,

@@ -28,7 +28,7 @@ class FixedPointTest {
 
     @Test
     void shouldEncodeTheLargestMagnitudesAndRejectTheNextDoubleUp() {
-        for (final int f : new int[] {0, 1, 16, 40}) {
+        for (final int f : new int[] {0, 1, 16, FixedPoint.MAX_FRAC_BITS}) {
             final FixedPoint p = new FixedPoint(f);
             final double max = p.maxMagnitude();
             assertEquals(Math.scalb(1.0, FixedPoint.RANGE_BITS - f), Math.nextUp(max), "f=" + f);
@@ -101,6 +101,49 @@ class FixedPointTest {
     void shouldRejectFracBitsOutsideItsRange() {
         assertThrows(IllegalArgumentException.class, () -> new FixedPoint(-1));
         assertThrows(IllegalArgumentException.class, () -> new FixedPoint(41));
-        assertEquals("FixedPoint[fracBits=40]", new FixedPoint(40).toString());
+        assertEquals("FixedPoint[fracBits=30]", new FixedPoint(30).toString());
+    }
+
+    /** Issue 10: f up to 40 was accepted, and 1.0 * 1.0 came out 0 at f = 40. */
+    @Test
+    void shouldRefuseEveryFracBitsForWhichOneTimesOneLeavesTheTruncationRange() {
+        assertEquals(30, FixedPoint.MAX_FRAC_BITS);
+        for (int f = FixedPoint.MAX_FRAC_BITS + 1; f <= 64; f++) {
+            final int bits = f;
+            final FixedPointRangeException e =
+                assertThrows(FixedPointRangeException.class, () -> new FixedPoint(bits), "f=" + f);
+            assertTrue(e.getMessage().startsWith("fixed-point range error: fracBits must be in [0, 30], fracBits="
+                + f + ";"), e.getMessage());
+            assertTrue(e.getMessage().contains("1.0 * 1.0 is 2^(2f)"), e.getMessage());
+            assertEquals(-1L, e.index());
+        }
+        // At every accepted f, 1.0 * 1.0 = 2^(2f) is below 2^62, the truncation's exact range: 1.0 * 1.0 is exact.
+        for (int f = 0; f <= FixedPoint.MAX_FRAC_BITS; f++) {
+            final FixedPoint p = new FixedPoint(f);
+            final long one = p.one();
+            assertTrue(Math.abs((double) (one * one)) < 0x1p62, "f=" + f);
+            assertEquals(1.0, p.decode((one * one) >> f), "f=" + f);
+            assertTrue(p.maxProductMagnitude() >= 1.0, "f=" + f);
+        }
+        // The first refused f is exactly where 2^(2f) reaches 2^62.
+        assertEquals(1L << 62, (1L << (FixedPoint.MAX_FRAC_BITS + 1)) * (1L << (FixedPoint.MAX_FRAC_BITS + 1)));
+    }
+
+    @Test
+    void shouldCheckAProductBoundAgainstTheProductRangeNamingTheOperation() {
+        assertEquals(Math.nextDown(0x1p30), fp.maxProductMagnitude(), "2^(62 - 32) at f = 16");
+        fp.requireProductRange("mul", 1e9);
+        fp.requireProductRange("mul", -1e9);
+        fp.requireProductRange("mul", Math.nextDown(0x1p30));
+        final FixedPointRangeException e =
+            assertThrows(FixedPointRangeException.class, () -> fp.requireProductRange("matmul with K=256", 0x1p30));
+        assertTrue(e.getMessage().startsWith("fixed-point range error: matmul with K=256 can reach"), e.getMessage());
+        assertTrue(e.getMessage().contains("fracBits=16"), e.getMessage());
+        assertTrue(e.getMessage().contains("2^(62 - 2*16) = 1.073741824E9"), e.getMessage());
+        assertThrows(FixedPointRangeException.class, () -> fp.requireProductRange("mul", 1e10));
+        assertThrows(FixedPointRangeException.class, () -> fp.requireProductRange("mul", Double.NaN));
+        final FixedPoint f30 = new FixedPoint(30);
+        f30.requireProductRange("matmul with K=3", 3);
+        assertThrows(FixedPointRangeException.class, () -> f30.requireProductRange("matmul with K=4", 4));
     }
 }

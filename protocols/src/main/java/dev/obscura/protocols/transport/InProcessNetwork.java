@@ -20,6 +20,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>{@link #fail(String)} makes every waiting and future receive throw at once, which is how the runner turns one
  * party's exception into a fast failure of all the others.
+ *
+ * <h2>Frames that held secrets</h2>
+ * A frame carries what one endpoint sends to one other: a party's masked openings, or the dealer's correlated
+ * randomness for one party. Within its channel a frame is recycled as it is, without zeroing: it is written again
+ * only by the same sender for the same receiver, and every byte it still holds (beyond a shorter message, too) was
+ * already delivered to that receiver, so recycling shows nobody anything new. Frames never move to another channel.
+ * When the network is closed, every frame it still holds is zeroed ({@link #close()}; a frame handed back after that
+ * is zeroed as it comes back): the direct buffers then go back to the C allocator through the garbage collector, a
+ * path that leaves the engine's control.
  */
 public final class InProcessNetwork implements AutoCloseable {
     /** How often a blocked receive rechecks for failure and closing. */
@@ -67,9 +76,35 @@ public final class InProcessNetwork implements AutoCloseable {
         failure.compareAndSet(null, why);
     }
 
+    /** Fails the network (see {@link #fail}) and zeroes every frame it holds. */
     @Override
     public void close() {
         fail("the network was closed");
+        for (final Channel[] row : channels) {
+            for (final Channel ch : row) {
+                if (ch != null) {
+                    ch.close();
+                }
+            }
+        }
+    }
+
+    /** For tests: the number of bytes that are not zero in the frames this network holds. */
+    long nonZeroFrameBytes() {
+        long count = 0;
+        for (final Channel[] row : channels) {
+            for (final Channel ch : row) {
+                if (ch != null) {
+                    for (final Frame f : ch.free) {
+                        count += f.nonZeroBytes();
+                    }
+                    for (final Frame f : ch.inFlight) {
+                        count += f.nonZeroBytes();
+                    }
+                }
+            }
+        }
+        return count;
     }
 
     private static final class Frame {
@@ -81,12 +116,52 @@ public final class InProcessNetwork implements AutoCloseable {
             storage = ByteBuffer.allocateDirect(Math.max(capacity, 64));
             view = new UnsafeBuffer(storage);
         }
+
+        void zero() {
+            view.setMemory(0, view.capacity(), (byte) 0);
+        }
+
+        long nonZeroBytes() {
+            long count = 0;
+            for (int i = 0; i < view.capacity(); i++) {
+                count += view.getByte(i) != 0 ? 1 : 0;
+            }
+            return count;
+        }
     }
 
     /** One direction between two endpoints: the queue of frames in flight and the recycled buffers. */
     private static final class Channel {
         final LinkedBlockingQueue<Frame> inFlight = new LinkedBlockingQueue<>();
         final ConcurrentLinkedQueue<Frame> free = new ConcurrentLinkedQueue<>();
+        volatile boolean closed;
+
+        /** Hands a frame back for reuse; once the network is closed, zeroes it (and every other frame held). */
+        void recycle(final Frame f) {
+            free.add(f);
+            if (closed) {
+                zeroAll();
+            }
+        }
+
+        /** Queues a frame for the receiver; once the network is closed, zeroes it instead of leaving data there. */
+        void deliver(final Frame f) {
+            inFlight.add(f);
+            if (closed) {
+                zeroAll();
+            }
+        }
+
+        void close() {
+            closed = true;
+            zeroAll();
+        }
+
+        /** A frame added concurrently is zeroed by its own recycle or deliver, which sees {@code closed}. */
+        private void zeroAll() {
+            free.forEach(Frame::zero);
+            inFlight.forEach(Frame::zero);
+        }
 
         Frame take(final int length) {
             for (int tries = free.size(); tries > 0; tries--) {
@@ -160,11 +235,16 @@ public final class InProcessNetwork implements AutoCloseable {
         }
 
         private void enqueue(final int peer, final Channel ch, final Frame f) {
-            checkOpen();
+            try {
+                checkOpen();
+            } catch (TransportException e) {
+                ch.recycle(f); // it holds the message: back to the channel, zeroed if the network is closed
+                throw e;
+            }
             bytesSent += f.length;
             bytesSentTo[peer] += f.length;
             framesSent++;
-            ch.inFlight.add(f);
+            ch.deliver(f);
         }
 
         @Override
@@ -176,7 +256,7 @@ public final class InProcessNetwork implements AutoCloseable {
                 expected += p.numel() * Long.BYTES;
             }
             if (f.length != expected) {
-                ch.free.add(f);
+                ch.recycle(f);
                 throw new TransportException(TransportException.Reason.PROTOCOL, "frame of unexpected size from endpoint " + peer + ": bytes="
                     + f.length + ", expected=" + expected + " (the parties are not running the same program)");
             }
@@ -187,7 +267,7 @@ public final class InProcessNetwork implements AutoCloseable {
                 at += len;
             }
             bytesReceived[peer] += f.length;
-            ch.free.add(f);
+            ch.recycle(f);
         }
 
         @Override
@@ -197,7 +277,7 @@ public final class InProcessNetwork implements AutoCloseable {
             final byte[] out = new byte[f.length];
             f.view.getBytes(0, out);
             bytesReceived[peer] += f.length;
-            ch.free.add(f);
+            ch.recycle(f);
             return out;
         }
 
