@@ -61,11 +61,12 @@ public final class Session implements AutoCloseable {
         final Prg[] pairwise = new Prg[n];
         for (int peer = self + 1; peer < n; peer++) {
             final Seed seed = Seed.random();
-            transport.sendBytes(peer, seed.toBytes());
+            final int to = peer;
+            Seed.send(seed, bytes -> transport.sendBytes(to, bytes));
             pairwise[peer] = new Prg(seed, PAIRWISE_STREAM, backend);
         }
         for (int peer = 0; peer < self; peer++) {
-            pairwise[peer] = new Prg(Seed.fromBytes(transport.receiveBytes(peer)), PAIRWISE_STREAM, backend);
+            pairwise[peer] = new Prg(Seed.consume(transport.receiveBytes(peer)), PAIRWISE_STREAM, backend);
         }
         return new Session(transport, helpers, backend, fixedPoint, pairwise);
     }
@@ -127,10 +128,17 @@ public final class Session implements AutoCloseable {
         return pairwise[peer];
     }
 
-    /** Closes the transport. */
+    /** Closes the transport and zeroes the keys of this party's generators. */
     @Override
     public void close() {
         transport.close();
+        // The keys of this party's generators die with the session (see Seed: shortens their time in memory).
+        privatePrg.destroy();
+        for (final Prg p : pairwise) {
+            if (p != null) {
+                p.destroy();
+            }
+        }
     }
 
     @Override

@@ -59,6 +59,19 @@ public final class Seed implements Destroyable {
     }
 
     /**
+     * Hands {@code seed}'s key bytes to {@code sender} (a transport's send, which copies them into its frame) and
+     * zeroes that copy afterwards, whatever the send did.
+     */
+    public static void send(final Seed seed, final java.util.function.Consumer<byte[]> sender) {
+        final byte[] wire = seed.toBytes();
+        try {
+            sender.accept(wire);
+        } finally {
+            Arrays.fill(wire, (byte) 0);
+        }
+    }
+
+    /**
      * A copy of the key bytes, for sending the seed to the party that should share it; zero the copy once it is
      * sent ({@code Arrays.fill(bytes, (byte) 0)}).
      *

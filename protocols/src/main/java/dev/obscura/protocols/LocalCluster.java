@@ -8,6 +8,7 @@ import dev.obscura.mpc.Session;
 import dev.obscura.mpc.TransportException;
 import dev.obscura.protocols.transport.InProcessNetwork;
 import dev.obscura.ring.FixedPoint;
+import dev.obscura.ring.MemoryBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +75,8 @@ public final class LocalCluster implements AutoCloseable {
                 } catch (Throwable t) {
                     network.fail("the " + role.name() + " failed: " + t.getClass().getSimpleName());
                     done.completeExceptionally(t);
+                } finally {
+                    MemoryBudget.releaseThreadPool();
                 }
             }));
         }
@@ -124,6 +127,8 @@ public final class LocalCluster implements AutoCloseable {
             if (session != null) {
                 session.close();
             }
+            // This party's pooled blocks go to the shared pool zeroed now, not when the thread is collected.
+            MemoryBudget.releaseThreadPool();
         }
     }
 

@@ -44,10 +44,24 @@ public final class Dealer implements Runnable {
         final Prg[] prgs = new Prg[parties];
         for (int p = 0; p < parties; p++) {
             final Seed seed = Seed.random();
-            transport.sendBytes(p, seed.toBytes());
+            final int party = p;
+            Seed.send(seed, bytes -> transport.sendBytes(party, bytes));
             prgs[p] = new Prg(seed, DealerClient.DEALER_STREAM, backend);
         }
-        final DealerSource source = new DealerSource(backend, prgs, transport);
+        try {
+            serve(new DealerSource(backend, prgs, transport));
+        } finally {
+            // The parties' dealer keys die with the dealer's run (see Seed).
+            for (final Prg prg : prgs) {
+                if (prg != null) {
+                    prg.destroy();
+                }
+            }
+        }
+    }
+
+    /** Serves party 0's requests, one correlation at a time, until the parties close the connection. */
+    private void serve(final DealerSource source) {
         long served = 0;
         while (true) {
             final byte[] request;

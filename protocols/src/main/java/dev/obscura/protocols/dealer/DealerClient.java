@@ -58,7 +58,7 @@ public final class DealerClient {
                     "dealer seed frame has the wrong size, bytes=" + seed.length + ", expected=" + Seed.BYTES);
             }
             return new DealerClient(session, dealerId, catalogue,
-                new Prg(Seed.fromBytes(seed), DEALER_STREAM, session.backend()));
+                new Prg(Seed.consume(seed), DEALER_STREAM, session.backend()));
         }
     }
 
