@@ -5,6 +5,7 @@ import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.KernelChecks;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
+import dev.obscura.text.UntrustedText;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
@@ -529,8 +530,8 @@ public final class NativeCpuBackend implements Backend {
         } catch (final NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("invalid native thread count, " + THREADS_PROPERTY + "=" + value
-            + ", expected an integer in [1, 1024]");
+        throw new IllegalArgumentException("invalid native thread count, " + THREADS_PROPERTY + "="
+            + UntrustedText.quote(value) + ", expected an integer in [1, 1024]");
     }
 
     /** The SIMD level the settings ask for, or {@code max} when none is set. */
@@ -543,8 +544,8 @@ public final class NativeCpuBackend implements Backend {
         try {
             level = SimdLevel.parse(value);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown SIMD level, " + SIMD_PROPERTY + "=" + value
-                + ", accepted=scalar, avx2, avx512", e);
+            throw new IllegalArgumentException("unknown SIMD level, " + SIMD_PROPERTY + "="
+                + UntrustedText.quote(value) + ", accepted=scalar, avx2, avx512", e);
         }
         if (level.ordinal() > max.ordinal()) {
             throw new IllegalArgumentException(SIMD_PROPERTY + "=" + level.label()
