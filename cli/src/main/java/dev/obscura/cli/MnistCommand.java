@@ -11,6 +11,7 @@ import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.models.MnistCnn;
@@ -101,7 +102,7 @@ final class MnistCommand implements Runnable {
      * a clear message when it is missing; a corrupt file fails with {@link dev.obscura.nn.io.ModelFormatException},
      * whose message names the file and what is wrong.
      */
-    static ModelFile.ModelData readModel(final Path model, final String option) {
+    static ModelData readModel(final Path model, final String option) {
         if (Files.isDirectory(model)) {
             throw new IllegalStateException(option + " " + model + " is a directory, not a model file");
         }

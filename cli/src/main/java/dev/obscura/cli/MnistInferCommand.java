@@ -7,6 +7,8 @@ import dev.obscura.mpc.SecretTensor;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.models.MnistCnn;
@@ -70,7 +72,7 @@ final class MnistInferCommand implements Runnable {
         partyOptions.check(cmd, secure);
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
-        final ModelFile.ModelData modelData = MnistCommand.readModel(modelFile, "--model");
+        final ModelData modelData = MnistCommand.readModel(modelFile, "--model");
         final MnistData data = MnistCommand.load(dataDir, 0, limit);
         final MnistSplit test = data.test();
         final int n = test.count();
@@ -80,7 +82,7 @@ final class MnistInferCommand implements Runnable {
         // Plaintext.
         final PlainEngine plainEngine = new PlainEngine();
         final Sequential<PlainTensor> plainModel = MnistCnn.create(plainEngine, 0);
-        ModelFile.apply(modelData, plainModel, plainEngine);
+        ModelBinding.apply(modelData, plainModel, plainEngine);
         final int[] plain;
         final double plainSeconds;
         try (Progress p = Progress.start("plaintext inference", n, out)) {
@@ -110,8 +112,8 @@ final class MnistInferCommand implements Runnable {
                 final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
                 final Sequential<SecretTensor> model = MnistCnn.create(modelEngine, 0);
                 try {
-                    ModelFile.apply(me == MnistCommand.MODEL_OWNER ? modelData
-                        : ModelFile.placeholder(model, modelEngine), model, modelEngine);
+                    ModelBinding.apply(me == MnistCommand.MODEL_OWNER ? modelData
+                        : ModelBinding.placeholder(model, modelEngine), model, modelEngine);
                     final int[] predictions = MnistCommand.predictSecure(ops, model, dataEngine, test, batch,
                         me == MnistCommand.DATA_OWNER ? p : null);
                     if (me == MnistCommand.DATA_OWNER) {

@@ -10,6 +10,8 @@ import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.loss.Loss;
@@ -149,7 +151,7 @@ final class MnistTrainCommand implements Runnable {
         partyOptions.check(cmd, secure);
         // Before any work: a model that cannot be saved, or a bad --init file, must not cost a whole training run.
         MnistCommand.requireWritable(modelFile, "--model");
-        final ModelFile.ModelData init = initFile == null ? null : checkedInit();
+        final ModelData init = initFile == null ? null : checkedInit();
         final boolean metrics = !secure || trainMetrics;
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
@@ -200,20 +202,20 @@ final class MnistTrainCommand implements Runnable {
      * The --init file, read and checked against the network before any data is loaded, so that a missing, corrupt
      * or different-architecture file fails at once with the same messages as {@code mnist infer --model}.
      */
-    private ModelFile.ModelData checkedInit() {
-        final ModelFile.ModelData init = MnistCommand.readModel(initFile, "--init");
+    private ModelData checkedInit() {
+        final ModelData init = MnistCommand.readModel(initFile, "--init");
         final PlainEngine engine = new PlainEngine();
-        ModelFile.apply(init, MnistCnn.create(engine, 0), engine);
+        ModelBinding.apply(init, MnistCnn.create(engine, 0), engine);
         return init;
     }
 
     // -------------------------------------------------------------------------------------------- plaintext
 
-    private List<Epoch> trainPlain(final MnistData data, final PlainEngine engine, final ModelFile.ModelData init,
+    private List<Epoch> trainPlain(final MnistData data, final PlainEngine engine, final ModelData init,
         final PrintWriter out) {
         final Sequential<PlainTensor> model = MnistCnn.create(engine, seed);
         if (init != null) {
-            ModelFile.apply(init, model, engine);
+            ModelBinding.apply(init, model, engine);
         }
         final Sgd<PlainTensor> sgd = new Sgd<>(engine, model.parameters(), learningRate, momentum, weightDecay);
         final MnistSplit train = data.train();
@@ -270,7 +272,7 @@ final class MnistTrainCommand implements Runnable {
      * Secure training on the parties; {@code trainingOpens[0]} receives the number of tensors opened during the
      * training steps (the suite's count, at the data owner), which is 0 unless {@code metrics}.
      */
-    private List<Epoch> trainSecure(final MnistData data, final Backend backend, final ModelFile.ModelData init,
+    private List<Epoch> trainSecure(final MnistData data, final Backend backend, final ModelData init,
         final boolean metrics, final PrintWriter out, final long[] trainingOpens) {
         final List<Epoch> history = new ArrayList<>();
         MnistCommand.runParties(partyOptions.parties(), backend, ops -> {
@@ -285,7 +287,7 @@ final class MnistTrainCommand implements Runnable {
      * {@code init} (or the random initial weights); every other party passes a placeholder of the same shapes.
      * Training logits are opened to the data owner only when {@code metrics}.
      */
-    private void trainParty(final SecureOps ops, final MnistData data, final ModelFile.ModelData init,
+    private void trainParty(final SecureOps ops, final MnistData data, final ModelData init,
         final boolean metrics, final PrintWriter out, final List<Epoch> history, final long[] trainingOpens) {
         final int me = ops.session().partyId();
         final boolean dataOwner = me == MnistCommand.DATA_OWNER;
@@ -295,7 +297,7 @@ final class MnistTrainCommand implements Runnable {
         final Sequential<SecretTensor> model = MnistCnn.create(modelEngine, seed);
         if (init != null) {
             try {
-                ModelFile.apply(me == MnistCommand.MODEL_OWNER ? init : ModelFile.placeholder(model, modelEngine),
+                ModelBinding.apply(me == MnistCommand.MODEL_OWNER ? init : ModelBinding.placeholder(model, modelEngine),
                     model, modelEngine);
             } catch (RuntimeException e) {
                 MnistCommand.release(model, modelEngine);
@@ -381,8 +383,8 @@ final class MnistTrainCommand implements Runnable {
                 }
             }
             // The trained weights are opened to the model owner only, who writes the file.
-            final List<String> names = ModelFile.parameterNames(model);
-            final List<ModelFile.Parameter> params = new ArrayList<>();
+            final List<String> names = ModelBinding.parameterNames(model);
+            final List<ModelData.Parameter> params = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
                 final SecretTensor value = model.parameters().get(i).value();
                 final double[] opened = ops.revealTo(MnistCommand.MODEL_OWNER, value);
@@ -391,11 +393,11 @@ final class MnistTrainCommand implements Runnable {
                     for (int j = 0; j < values.length; j++) {
                         values[j] = (float) opened[j];
                     }
-                    params.add(new ModelFile.Parameter(names.get(i), value.shape(), values));
+                    params.add(new ModelData.Parameter(names.get(i), value.shape(), values));
                 }
             }
             if (me == MnistCommand.MODEL_OWNER) {
-                ModelFile.write(new ModelFile.ModelData(ModelFile.architecture(model), params), modelFile);
+                ModelFile.write(new ModelData(ModelBinding.architecture(model), params), modelFile);
             }
         } finally {
             sgd.releaseState();

@@ -5,6 +5,8 @@ package dev.obscura.cli;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.nn.autograd.Tape;
 import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.models.MnistCnn;
@@ -21,13 +23,13 @@ final class EmbeddingExample {
      * each pixel 0..255). Party 0 owns the model, party 1 the images and, alone, the answers.
      */
     static int[] classify(Path modelFile, float[] images, int count) {
-        ModelFile.ModelData weights = ModelFile.read(modelFile); // checked: format, checksum, shapes
+        ModelData weights = ModelFile.read(modelFile); // checked: format, checksum, shapes
         List<int[]> answers = LocalParties.builder().parties(2).build().run(ops -> {
             int me = ops.session().partyId();
             SecureEngine modelOwner = new SecureEngine(ops, 0);
             SecureEngine dataOwner = new SecureEngine(ops, 1);
             Sequential<SecretTensor> model = MnistCnn.create(modelOwner, 0);
-            ModelFile.apply(me == 0 ? weights : ModelFile.placeholder(model, modelOwner), model, modelOwner);
+            ModelBinding.apply(me == 0 ? weights : ModelBinding.placeholder(model, modelOwner), model, modelOwner);
             SecretTensor x = dataOwner.fromFloats(me == 1 ? images : new float[images.length], count, 1, 28, 28);
             try (Tape<SecretTensor> tape = new Tape<>(dataOwner)) { // frees the intermediate shares
                 double[] logits = ops.revealTo(1, model.forward(tape.input(x)).value()); // null at party 0

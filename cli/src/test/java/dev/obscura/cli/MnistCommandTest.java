@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistException;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -176,8 +177,8 @@ class MnistCommandTest {
         assertNoStackTrace(bad);
 
         final Path foreign = dir.resolve("foreign.obscura");
-        ModelFile.write(new ModelFile.ModelData("Sequential(Linear)", List.of(
-            new ModelFile.Parameter("0.linear.weight", new int[] {1, 1}, new float[] {1f}))), foreign);
+        ModelFile.write(new ModelData("Sequential(Linear)", List.of(
+            new ModelData.Parameter("0.linear.weight", new int[] {1, 1}, new float[] {1f}))), foreign);
         final CommandRun other = run("mnist", "train", "--init", foreign.toString(), "--data", noData, "--model",
             dir.resolve("never.obscura").toString());
         assertEquals(1, other.status());
