@@ -1,5 +1,6 @@
 package dev.obscura.cli;
 
+import dev.obscura.nn.train.BatchListener;
 import java.io.PrintWriter;
 import java.time.temporal.ChronoUnit;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -12,7 +13,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * ({@code me.tongfei:progressbar}, drawn on standard error), or, when there is no terminal (a pipe, a file, a test),
  * a plain line on the command's output every few seconds. Thread-safe enough for one updating thread.
  */
-final class Progress implements AutoCloseable {
+final class Progress implements BatchListener, AutoCloseable {
     /** Seconds between plain progress lines. */
     private static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
 
@@ -61,6 +62,12 @@ final class Progress implements AutoCloseable {
                 extra.isEmpty() ? "" : ", " + extra);
             out.flush();
         }
+    }
+
+    /** A batch of a training or inference loop: counted, with the running loss beside the rate when it is known. */
+    @Override
+    public void batchDone(final int images, final double meanLoss) {
+        step(images, Double.isNaN(meanLoss) ? null : String.format("loss %.3f", meanLoss));
     }
 
     /** Seconds since the start. */
