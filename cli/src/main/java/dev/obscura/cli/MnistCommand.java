@@ -3,7 +3,7 @@ package dev.obscura.cli;
 import dev.obscura.backend.Backend;
 import dev.obscura.data.LabelledImages;
 import dev.obscura.data.Mnist;
-import dev.obscura.data.MnistData;
+import dev.obscura.data.MnistDownload;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.TensorEngine;
@@ -16,11 +16,11 @@ import dev.obscura.nn.train.LayerRanges;
 import dev.obscura.protocols.LocalParties;
 import dev.obscura.protocols.PartyFailureException;
 import dev.obscura.ring.FixedPoint;
+import dev.obscura.text.UntrustedText;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -50,11 +50,16 @@ import picocli.CommandLine;
         "",
         "MNIST is read from the first of:",
         "  --data DIR",
-        "  $" + Mnist.ENVIRONMENT,
         "  -D" + Mnist.PROPERTY + "=DIR",
+        "  $" + Mnist.ENVIRONMENT,
         "  " + Mnist.DEFAULT_DIRECTORY + " in the working directory or above it",
         "  " + Mnist.DEFAULT_DIRECTORY + " in the project root or above it",
         "    (the launcher sets -D" + Mnist.PROJECT_ROOT_PROPERTY + ")",
+        "  the download cache: " + MnistDownload.CACHE_FLAG + " DIR, else $" + MnistDownload.CACHE_ENVIRONMENT
+            + ",",
+        "    else ~/.cache/obscura; when the files are nowhere else, they are",
+        "    downloaded there from the public mirrors, each checked against its",
+        "    published SHA-256",
         ""},
     subcommands = {MnistTrainCommand.class, MnistInferCommand.class})
 final class MnistCommand implements Runnable {
@@ -78,11 +83,6 @@ final class MnistCommand implements Runnable {
     }
 
     // ------------------------------------------------------------------------------------------- shared helpers
-
-    /** Loads at most {@code trainLimit} training and {@code testLimit} test images from {@code dataDir}. */
-    static MnistData load(final Path dataDir, final int trainLimit, final int testLimit) {
-        return Mnist.load(Mnist.locate(Optional.ofNullable(dataDir)), trainLimit, testLimit);
-    }
 
     /**
      * Runs {@code program} on {@code parties} parties (threads) over {@code backend} at {@code fixedPoint} and returns
@@ -108,11 +108,13 @@ final class MnistCommand implements Runnable {
      */
     static ModelData readModel(final Path model, final String option) {
         if (Files.isDirectory(model)) {
-            throw new IllegalStateException(option + " " + model + " is a directory, not a model file");
+            throw new IllegalStateException(option + " " + UntrustedText.quote(model)
+                + " is a directory, not a model file");
         }
         if (!Files.isRegularFile(model)) {
-            throw new IllegalStateException("no model file at " + model.toAbsolutePath() + ": run `obscura mnist train"
-                + (model.toString().equals(DEFAULT_MODEL) ? "" : " --model " + model)
+            throw new IllegalStateException("no model file at " + UntrustedText.quote(model.toAbsolutePath())
+                + ": run `obscura mnist train"
+                + (model.toString().equals(DEFAULT_MODEL) ? "" : " --model " + UntrustedText.quote(model))
                 + "` first, or pass " + option + " FILE");
         }
         return ModelFile.read(model);
@@ -125,22 +127,22 @@ final class MnistCommand implements Runnable {
      */
     static void requireWritable(final Path model, final String option) {
         final Path target = model.toAbsolutePath().normalize();
+        final String cannot = "cannot save the model to " + UntrustedText.quote(target) + " (" + option + "): ";
         if (Files.isDirectory(target)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): it is a"
-                + " directory; give a file name, e.g. " + option + " " + target.resolve(DEFAULT_MODEL));
+            throw new IllegalStateException(cannot + "it is a directory; give a file name, e.g. " + option + " "
+                + UntrustedText.quote(target.resolve(DEFAULT_MODEL)));
         }
         final Path dir = target.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): the"
-                + " directory " + dir + " does not exist; create it first or choose another " + option);
+            throw new IllegalStateException(cannot + "the directory " + UntrustedText.quote(dir) + " does not exist;"
+                + " create it first or choose another " + option);
         }
         if (!Files.isWritable(dir)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): the"
-                + " directory " + dir + " is not writable; choose another " + option);
+            throw new IllegalStateException(cannot + "the directory " + UntrustedText.quote(dir) + " is not writable;"
+                + " choose another " + option);
         }
         if (Files.exists(target) && !Files.isRegularFile(target)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): it exists"
-                + " and is not a regular file");
+            throw new IllegalStateException(cannot + "it exists and is not a regular file");
         }
     }
 

@@ -54,9 +54,8 @@ final class MnistInferCommand implements Runnable {
         description = {"The model file written by `obscura mnist train`.", "Default: ${DEFAULT-VALUE}."})
     private Path modelFile;
 
-    @Option(names = "--data", paramLabel = "DIR",
-        description = {"Directory holding the four MNIST files.", "Default: see `obscura mnist --help`."})
-    private Path dataDir;
+    @CommandLine.Mixin
+    private DataOptions dataOptions;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "10000",
         description = "Classify the first N test images (default: ${DEFAULT-VALUE}, all).")
@@ -76,7 +75,7 @@ final class MnistInferCommand implements Runnable {
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
         final ModelData modelData = MnistCommand.readModel(modelFile, "--model");
-        final MnistData data = MnistCommand.load(dataDir, 0, limit);
+        final MnistData data = dataOptions.load(0, limit, out);
         final MnistSplit test = data.test();
         final int n = test.count();
         out.printf("Model %s (%,d parameters); %,d test images from %s, batch %d%n", modelFile,

@@ -111,9 +111,8 @@ final class MnistTrainCommand implements Runnable {
             "Default: random weights from --seed."})
     private Path initFile;
 
-    @Option(names = "--data", paramLabel = "DIR",
-        description = {"Directory holding the four MNIST files.", "Default: see `obscura mnist --help`."})
-    private Path dataDir;
+    @CommandLine.Mixin
+    private DataOptions dataOptions;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "60000",
         description = "Train on the first N training images (default: ${DEFAULT-VALUE}, all).")
@@ -158,7 +157,7 @@ final class MnistTrainCommand implements Runnable {
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
         final PlainEngine plainEngine = secure ? null : new PlainEngine();
-        final MnistData data = MnistCommand.load(dataDir, limit, testLimit);
+        final MnistData data = dataOptions.load(limit, testLimit, out);
         out.printf("Training %s on %,d images (%,d test) from %s%n", secure
             ? "secret-shared between " + partyOptions.parties() + " parties, backend " + backend.name()
             : "in plaintext (float, GEMM " + plainEngine.gemmName() + ")",

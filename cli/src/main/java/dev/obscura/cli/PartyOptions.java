@@ -75,7 +75,8 @@ final class PartyOptions {
         final List<String> known = Backends.providers().stream().map(BackendProvider::name).toList();
         if (!known.contains(name.trim().toLowerCase(Locale.ROOT))) {
             throw new CommandLine.ParameterException(cmd, "--backend: unknown backend '"
-                + UntrustedText.printable(name, UntrustedText.MAX_CHARS) + "'; known backends: " + String.join(", ", known) + " (see `obscura backends`)");
+                + UntrustedText.printable(name, UntrustedText.MAX_CHARS) + "'; known backends: "
+                + String.join(", ", known) + " (see `obscura backends`)");
         }
         try {
             return Backends.byName(name);

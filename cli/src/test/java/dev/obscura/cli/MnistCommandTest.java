@@ -292,5 +292,13 @@ class MnistCommandTest {
         assertTrue(group.out().contains("train"), group.out());
         assertTrue(group.out().contains("infer"), group.out());
         assertTrue(group.out().contains("dealer thread"), group.out());
+        // The order the loader follows (Mnist.locate): the property before the environment variable, the download
+        // cache last.
+        final String help = group.out();
+        final int data = help.indexOf("  --data DIR");
+        final int property = help.indexOf("-Dobscura.mnist.dir=DIR");
+        final int environment = help.indexOf("$OBSCURA_MNIST_DIR");
+        final int cache = help.indexOf("the download cache: --cache-dir DIR");
+        assertTrue(data >= 0 && data < property && property < environment && environment < cache, help);
     }
 }

@@ -25,7 +25,7 @@ public final class Classifier<T> {
     private final TensorEngine<T> inputEngine;
     private final Reveal<T> reveal;
 
-    /** A classifier running {@code model} on images entered through {@code inputEngine}, logits opened by {@code reveal}. */
+    /** A classifier of {@code model} on images entered through {@code inputEngine}, logits opened by {@code reveal}. */
     public Classifier(final Module<T> model, final TensorEngine<T> inputEngine, final Reveal<T> reveal) {
         this.model = Objects.requireNonNull(model, "model");
         this.inputEngine = Objects.requireNonNull(inputEngine, "inputEngine");
