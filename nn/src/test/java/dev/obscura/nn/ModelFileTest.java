@@ -186,7 +186,28 @@ class ModelFileTest {
         assertArrayEquals(new int[] {16, 1, 5, 5}, new int[] {buf.getInt(), buf.getInt(), buf.getInt(), buf.getInt()});
         assertEquals(MnistCnn.create(engine, 1).parameters().get(0).value().data()[0], buf.getFloat());
         assertEquals(MNIST_NAMES, ModelBinding.parameterNames(MnistCnn.create(engine, 1)));
-        assertEquals(MNIST_NAMES, ModelFile.read(file).parameters().stream().map(ModelData.Parameter::name).toList());
+        assertEquals(MNIST_NAMES,
+            ModelFile.read(file).parameters().stream().map(ModelData.Parameter::name).toList());
+    }
+
+    /** A file written by the code before the reader streamed (commit 49f08f6): what every version 1 file looks like. */
+    private static final String VERSION_1_FILE = "4f4253434d4f444c0100000090000000000000001800000053657175656e7469616c"
+        + "284c696e6561722c2052654c5529020000000f000000302e6c696e6561722e7765696768740200000002000000030000000000003f"
+        + "0000a0bf000040406f12833a0000e0c0000000000d000000302e6c696e6561722e6269617301000000020000000000003e000000c0"
+        + "4ba6a0d3";
+
+    @Test
+    void shouldReadAndWriteFilesOfTheEarlierCodeByteForByte() throws IOException {
+        final ModelData data = new ModelData("Sequential(Linear, ReLU)", List.of(
+            new ModelData.Parameter("0.linear.weight", new int[] {2, 3},
+                new float[] {0.5f, -1.25f, 3f, 1e-3f, -7f, 0f}),
+            new ModelData.Parameter("0.linear.bias", new int[] {2}, new float[] {0.125f, -2f})));
+        final byte[] earlier = java.util.HexFormat.of().parseHex(VERSION_1_FILE);
+        assertArrayEquals(earlier, ModelFile.encode(data));
+        final Path file = Files.write(dir.resolve("earlier.obscura"), earlier);
+        assertEquals(data, ModelFile.read(file));
+        ModelFile.write(data, dir.resolve("again.obscura"));
+        assertArrayEquals(earlier, Files.readAllBytes(dir.resolve("again.obscura")));
     }
 
     @Test
