@@ -28,15 +28,27 @@ public final class UntrustedText {
      * escaped (see the class comment). {@code null} gives the text {@code null}; any other object its {@code toString()}, treated alike.
      */
     public static String quote(final Object value) {
+        return quote(value, MAX_CHARS);
+    }
+
+    /**
+     * {@link #quote(Object)} with another cap: at most {@code maxChars} characters of the value are shown (and a value
+     * longer than that is quoted); for a string the program made itself (a model's own architecture, say), which
+     * may be long but is quoted only to escape and delimit it.
+     */
+    public static String quote(final Object value, final int maxChars) {
+        if (maxChars < 1) {
+            throw new IllegalArgumentException("maxChars must be positive, maxChars=" + maxChars);
+        }
         if (value == null) {
             return "null";
         }
         final String s = value.toString();
-        if (isPlain(s)) {
+        if (s.length() <= maxChars && isPlain(s)) {
             return s;
         }
-        final StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_CHARS) + 24).append('"');
-        final int end = escape(s, out, 1 + MAX_CHARS);
+        final StringBuilder out = new StringBuilder(Math.min(s.length(), maxChars) + 24).append('"');
+        final int end = escape(s, out, 1 + maxChars);
         out.append('"');
         if (end < s.length()) {
             out.append("... (").append(s.length()).append(" chars)");
@@ -73,9 +85,9 @@ public final class UntrustedText {
         return out.toString();
     }
 
-    /** Whether {@link #quote} leaves {@code s} as it is. */
+    /** Whether {@link #quote} leaves {@code s} as it is, but for its length. */
     static boolean isPlain(final String s) {
-        if (s.isEmpty() || s.length() > MAX_CHARS) {
+        if (s.isEmpty()) {
             return false;
         }
         for (int i = 0; i < s.length(); ) {
@@ -90,7 +102,7 @@ public final class UntrustedText {
 
     /**
      * Appends {@code s} escaped to {@code out} until {@code out} holds at least {@code limit} characters (the
-     * opening quote and {@link #MAX_CHARS} of text); returns
+     * opening quote and the cap's worth of text); returns
      * the index in {@code s} where it stopped ({@code s.length()} when all of it fit).
      */
     private static int escape(final String s, final StringBuilder out, final int limit) {

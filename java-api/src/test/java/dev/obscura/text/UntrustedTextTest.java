@@ -65,6 +65,15 @@ class UntrustedTextTest {
     }
 
     @Test
+    void shouldTakeAnotherCapForTheProgramsOwnStrings() {
+        final String own = "Sequential(" + "Linear, ".repeat(30) + "ReLU)";
+        assertEquals("\"" + own + "\"", UntrustedText.quote(own, 1000));
+        assertEquals("abcdef", UntrustedText.quote("abcdef", 6));
+        assertEquals("\"abc\"... (6 chars)", UntrustedText.quote("abcdef", 3));
+        assertThrows(IllegalArgumentException.class, () -> UntrustedText.quote("x", 0));
+    }
+
+    @Test
     void shouldMakeAWholeLinePrintableWithoutQuoting() {
         assertEquals("cannot open \"x\": no such file", UntrustedText.printable("cannot open \"x\": no such file", 200));
         assertEquals("two\\nlines \\u001b[2J", UntrustedText.printable("two\nlines \u001b[2J", 200));

@@ -42,6 +42,9 @@ import java.util.StringJoiner;
  * thread).
  */
 public final class ModelBinding {
+    /** The cap on the model's own architecture in a message: it is the program's, quoted only to delimit it. */
+    private static final int OWN_TEXT_CHARS = 1000;
+
     private ModelBinding() {
     }
 
@@ -171,7 +174,7 @@ public final class ModelBinding {
             throw new ModelFormatException(Reason.PARAMETER_COUNT_MISMATCH,
                 "model file and model have different parameter counts, file=" + params.size() + ", model="
                     + vars.size() + ", fileArchitecture=" + UntrustedText.quote(data.architecture())
-                    + ", modelArchitecture=" + UntrustedText.quote(modelArchitecture));
+                    + ", modelArchitecture=" + UntrustedText.quote(modelArchitecture, OWN_TEXT_CHARS));
         }
         for (int i = 0; i < params.size(); i++) {
             final ModelData.Parameter p = params.get(i);
@@ -191,7 +194,7 @@ public final class ModelBinding {
         if (!modelArchitecture.equals(data.architecture())) {
             throw new ModelFormatException(Reason.ARCHITECTURE_MISMATCH,
                 "model file and model have different architectures, file=" + UntrustedText.quote(data.architecture())
-                    + ", model=" + UntrustedText.quote(modelArchitecture));
+                    + ", model=" + UntrustedText.quote(modelArchitecture, OWN_TEXT_CHARS));
         }
         // Convert every parameter before replacing any, so a value the engine cannot hold leaves the model as it was.
         final List<T> values = new ArrayList<>(params.size());
