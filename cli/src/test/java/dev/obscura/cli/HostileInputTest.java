@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.io.HostileModelFiles;
 import dev.obscura.nn.io.ModelBinding;
-import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.io.ModelFileDescriptor;
 import dev.obscura.nn.models.MnistCnn;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
@@ -49,23 +45,7 @@ class HostileInputTest {
     }
 
     private Path hostileModel(final String architecture, final String firstName) {
-        final PlainEngine engine = new PlainEngine();
-        final ModelData real = ModelBinding.capture(MnistCnn.create(engine, 1), engine);
-        final List<ModelData.Parameter> params = new java.util.ArrayList<>(real.parameters());
-        params.set(0, new ModelData.Parameter(firstName, params.get(0).shape(), params.get(0).values()));
-        final Path file = dir.resolve("hostile.obscura");
-        ModelFile.write(new ModelData(architecture, params), file);
-        return file;
-    }
-
-    /** A sparse file of {@code length} bytes (no disk space) that starts with {@code header}. */
-    private Path sparse(final String name, final long length, final byte[] header) throws IOException {
-        final Path file = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(length);
-            f.write(header);
-        }
-        return file;
+        return HostileModelFiles.withStrings(dir.resolve("hostile.obscura"), architecture, firstName);
     }
 
     private static CommandRun withProperty(final String key, final String value, final Supplier<CommandRun> run) {
@@ -151,19 +131,13 @@ class HostileInputTest {
         assertTrue(configured.err().contains("(5006 chars)"), configured.err());
     }
 
-    /** A version 1 header declaring {@code declared} bytes, then an empty architecture and no parameters. */
-    private static byte[] header(final long declared) {
-        return ByteBuffer.allocate(ModelFileDescriptor.MIN_FILE_LENGTH - 4).order(ByteOrder.LITTLE_ENDIAN)
-            .put(ModelFileDescriptor.magicBytes()).putInt(ModelFileDescriptor.VERSION).putLong(declared)
-            .putInt(0).putInt(0).array();
-    }
-
     @Test
-    void shouldRefuseATwoGigabyteModelFileUnderASmallHeapInOneLine() throws IOException {
+    void shouldRefuseATwoGigabyteModelFileUnderASmallHeapInOneLine() {
         // The case: a 2 GB file under -Xmx256m ended in OutOfMemoryError and a stack trace. (A 2 GB file of
         // zeros, refused at its magic, and the streaming of the checksum are tested in-process by ModelFileTest.)
         final CommandRun valid = Forked.run(dir, List.of("-Xmx256m"), "mnist", "infer", "--model",
-            sparse("declared.obscura", TWO_GB, header(TWO_GB)).toString(), "--data", dir.resolve("none").toString());
+            HostileModelFiles.sparse(dir.resolve("declared.obscura"), TWO_GB, HostileModelFiles.header(TWO_GB))
+                .toString(), "--data", dir.resolve("none").toString());
         assertEquals(1, valid.status(), valid.err());
         assertClean(valid, 1);
         assertTrue(valid.err().startsWith("obscura: model file is larger than this JVM's heap"), valid.err());

@@ -16,6 +16,7 @@ import dev.obscura.nn.io.ModelBinding;
 import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.io.ModelFileDescriptor;
+import dev.obscura.nn.io.HostileModelFiles;
 import dev.obscura.nn.io.ModelFormatException.Reason;
 import dev.obscura.nn.io.ModelFormatException;
 import dev.obscura.nn.layers.AvgPool2d;
@@ -30,7 +31,6 @@ import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.nn.optim.Sgd;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -343,21 +343,12 @@ class ModelFileTest {
         return threads.getCurrentThreadAllocatedBytes() - before;
     }
 
-    /** A sparse file of {@code length} bytes (no disk space) that starts with {@code header}. */
-    private Path sparse(final String name, final long length, final byte[] header) throws IOException {
-        final Path file = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(length);
-            f.write(header);
-        }
-        return file;
+    private Path sparse(final String name, final long length, final byte[] header) {
+        return HostileModelFiles.sparse(dir.resolve(name), length, header);
     }
 
-    /** A version 1 header declaring {@code declared} bytes, then an empty architecture and no parameters. */
     private static byte[] header(final long declared) {
-        return ByteBuffer.allocate(ModelFileDescriptor.MIN_FILE_LENGTH - 4).order(ByteOrder.LITTLE_ENDIAN)
-            .put(ModelFileDescriptor.magicBytes()).putInt(ModelFileDescriptor.VERSION).putLong(declared)
-            .putInt(0).putInt(0).array();
+        return HostileModelFiles.header(declared);
     }
 
     private static final long BOUNDED_ALLOCATION = 8 << 20;
@@ -407,14 +398,7 @@ class ModelFileTest {
     }
 
     private Path hostile(final String architecture, final String firstName) {
-        final Sequential<PlainTensor> model = MnistCnn.create(engine, 1);
-        final ModelData real = ModelBinding.capture(model, engine);
-        final List<ModelData.Parameter> params = new ArrayList<>(real.parameters());
-        final ModelData.Parameter first = params.get(0);
-        params.set(0, new ModelData.Parameter(firstName, first.shape(), first.values()));
-        final Path file = dir.resolve("hostile.obscura");
-        ModelFile.write(new ModelData(architecture, params), file);
-        return file;
+        return HostileModelFiles.withStrings(dir.resolve("hostile.obscura"), architecture, firstName);
     }
 
     @Test
