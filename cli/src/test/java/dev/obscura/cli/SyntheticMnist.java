@@ -12,7 +12,7 @@ final class SyntheticMnist {
     private SyntheticMnist() {
     }
 
-    /** Writes {@code train} training and {@code test} test images (a fixed pattern, every pixel value) to {@code dir}. */
+    /** Writes {@code train} training and {@code test} test images (a fixed pattern of pixels) to {@code dir}. */
     static Path write(final Path dir, final int train, final int test) {
         try {
             Files.createDirectories(dir);

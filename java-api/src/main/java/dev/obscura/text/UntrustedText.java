@@ -25,7 +25,8 @@ public final class UntrustedText {
     /**
      * {@code value} as it may appear in a message: unchanged when it is plain (not empty, at most {@link #MAX_CHARS}
      * characters, each printable and none of space, {@code "}, {@code \}, {@code ,} or {@code =}), else quoted and
-     * escaped (see the class comment). {@code null} gives the text {@code null}; any other object its {@code toString()}, treated alike.
+     * escaped (see the class comment). {@code null} gives the text {@code null}; any other object its
+     * {@code toString()}, treated alike.
      */
     public static String quote(final Object value) {
         return quote(value, MAX_CHARS);

@@ -75,7 +75,8 @@ class UntrustedTextTest {
 
     @Test
     void shouldMakeAWholeLinePrintableWithoutQuoting() {
-        assertEquals("cannot open \"x\": no such file", UntrustedText.printable("cannot open \"x\": no such file", 200));
+        final String quotes = "cannot open \"x\": no such file";
+        assertEquals(quotes, UntrustedText.printable(quotes, 200));
         assertEquals("two\\nlines \\u001b[2J", UntrustedText.printable("two\nlines \u001b[2J", 200));
         final String cut = UntrustedText.printable("x".repeat(5000), 300);
         assertEquals("x".repeat(300) + "... (5000 chars)", cut);

@@ -39,6 +39,7 @@ public enum SimdLevel {
                 return level;
             }
         }
-        throw new IllegalArgumentException("unknown SIMD level, level=" + UntrustedText.quote(name) + ", accepted=scalar, avx2, avx512");
+        throw new IllegalArgumentException("unknown SIMD level, level=" + UntrustedText.quote(name)
+            + ", accepted=scalar, avx2, avx512");
     }
 }
