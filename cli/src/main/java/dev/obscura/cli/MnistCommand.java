@@ -86,7 +86,7 @@ final class MnistCommand implements Runnable {
 
     /**
      * Runs {@code program} on {@code parties} parties (threads) over {@code backend} at {@code fixedPoint} and returns
-     * their results; a failing party's original exception is rethrown, so the user sees its message.
+     * their results; a failing party's original exception (or error) is rethrown, so the user sees its message.
      */
     static <R> List<R> runParties(final int parties, final Backend backend, final FixedPoint fixedPoint,
         final Function<SecureOps, R> program) {
@@ -96,6 +96,10 @@ final class MnistCommand implements Runnable {
         } catch (PartyFailureException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                // Out of memory in a party: the command's handler says so in one line, as for the main thread.
+                throw error;
             }
             throw e;
         }

@@ -3,9 +3,11 @@ package dev.obscura.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.obscura.backend.Backends;
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistException;
 import dev.obscura.nn.io.ModelData;
@@ -277,6 +279,16 @@ class MnistCommandTest {
         assertTrue(r.err().contains("no-such-dir"), r.err());
         assertNoStackTrace(r);
         assertFalse(Files.exists(dir.resolve("never.obscura")));
+    }
+
+    @Test
+    void shouldPassOnAPartysErrorSoTheHandlerReportsItInOneLine() {
+        final OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, () -> MnistCommand.runParties(2,
+            Backends.byName("java"), MnistCommand.FIXED_POINT, ops -> {
+                throw new OutOfMemoryError("Java heap space");
+            }));
+        assertTrue(ObscuraCommand.describe(thrown).startsWith("out of memory (Java heap space, heap limit "),
+            ObscuraCommand.describe(thrown));
     }
 
     @Test
