@@ -1,16 +1,18 @@
 package dev.obscura.benchmarks;
 
-import dev.obscura.nn.autograd.Tape;
-import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.Reveal;
 import dev.obscura.nn.engine.TensorEngine;
 import dev.obscura.nn.layers.Sequential;
-import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.nn.optim.Sgd;
+import dev.obscura.nn.train.Classifier;
+import dev.obscura.nn.train.Trainer;
 import java.util.SplittableRandom;
 
 /**
- * One MnistCnn step on any tensor engine, so that the secure benchmark and its plaintext twin run the same code:
- * inference (forward of a batch) or training (forward, softmax cross-entropy backward, SGD update).
+ * One MnistCnn step on any tensor engine, so that the secure benchmark and its plaintext twin run the same code, the
+ * {@link Classifier} and {@link Trainer} of the command and the embedding example: inference (forward of a batch) or
+ * training (forward, softmax cross-entropy backward, SGD update). Nothing is opened ({@link Reveal#none()}), as
+ * before: the figures time the computation on shares.
  *
  * @param <T> the engine's tensor type
  */
@@ -20,15 +22,17 @@ final class MnistStep<T> {
     static final String TRAIN = "mnist-train-64";
 
     private final TensorEngine<T> engine;
-    private final Sequential<T> model;
     private final Sgd<T> sgd;
+    private final Trainer<T> trainer;
+    private final Classifier<T> classifier;
     private final T images;
     private final int[] labels;
 
     MnistStep(final TensorEngine<T> engine, final Sequential<T> model, final float[] images, final int[] labels) {
         this.engine = engine;
-        this.model = model;
         this.sgd = new Sgd<>(engine, model.parameters(), 0.05f, 0.9f, 5e-4f);
+        this.trainer = new Trainer<>(model, engine, sgd, Reveal.none());
+        this.classifier = new Classifier<>(model, engine, Reveal.none());
         this.images = engine.fromFloats(images, BATCH, 1, 28, 28);
         this.labels = labels.clone();
     }
@@ -50,12 +54,10 @@ final class MnistStep<T> {
 
     /** Runs the workload once. */
     void run(final String workload) {
-        try (Tape<T> tape = new Tape<>(engine)) {
-            final Variable<T> logits = model.forward(tape.input(images));
-            if (TRAIN.equals(workload)) {
-                SoftmaxCrossEntropy.of(logits, labels).backward();
-                sgd.step();
-            }
+        if (TRAIN.equals(workload)) {
+            trainer.step(images, labels);
+        } else {
+            classifier.logits(images);
         }
     }
 

@@ -1,26 +1,26 @@
 package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.data.LabelledImages;
 import dev.obscura.data.Mnist;
-import dev.obscura.data.MnistData;
-import dev.obscura.data.MnistSplit;
-import dev.obscura.mpc.SecretTensor;
+import dev.obscura.data.MnistDownload;
 import dev.obscura.mpc.SecureOps;
-import dev.obscura.nn.autograd.Tape;
 import dev.obscura.nn.autograd.Variable;
-import dev.obscura.nn.engine.PlainEngine;
-import dev.obscura.nn.engine.PlainTensor;
-import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.engine.TensorEngine;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.nn.train.LayerRanges;
 import dev.obscura.protocols.LocalParties;
 import dev.obscura.protocols.PartyFailureException;
+import dev.obscura.ring.FixedPoint;
+import dev.obscura.text.UntrustedText;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -28,7 +28,8 @@ import picocli.CommandLine;
 /**
  * The {@code obscura mnist} command group: train the MNIST network ({@link MnistTrainCommand}) and classify the test
  * set with it ({@link MnistInferCommand}), in plaintext or secret-shared between parties run as threads of this
- * process. Also the helpers both subcommands share: loading the data, choosing the backend, batched prediction.
+ * process. Also the helpers both subcommands share: loading the data and the model, running the parties, the range
+ * check.
  *
  * <p>Roles in secure mode: party {@value #MODEL_OWNER} owns the model (it shares the weights and alone learns trained
  * weights), party {@value #DATA_OWNER} owns the data (it shares images and labels and alone learns the logits).
@@ -49,11 +50,16 @@ import picocli.CommandLine;
         "",
         "MNIST is read from the first of:",
         "  --data DIR",
-        "  $" + Mnist.ENVIRONMENT,
         "  -D" + Mnist.PROPERTY + "=DIR",
+        "  $" + Mnist.ENVIRONMENT,
         "  " + Mnist.DEFAULT_DIRECTORY + " in the working directory or above it",
         "  " + Mnist.DEFAULT_DIRECTORY + " in the project root or above it",
         "    (the launcher sets -D" + Mnist.PROJECT_ROOT_PROPERTY + ")",
+        "  the download cache: " + MnistDownload.CACHE_FLAG + " DIR, else $" + MnistDownload.CACHE_ENVIRONMENT
+            + ",",
+        "    else ~/.cache/obscura; when the files are nowhere else, they are",
+        "    downloaded there from the public mirrors, each checked against its",
+        "    published SHA-256",
         ""},
     subcommands = {MnistTrainCommand.class, MnistInferCommand.class})
 final class MnistCommand implements Runnable {
@@ -65,6 +71,8 @@ final class MnistCommand implements Runnable {
     static final String DEFAULT_MODEL = "mnist-cnn.obscura";
     /** The largest batch accepted. */
     static final int MAX_BATCH = 4096;
+    /** The fixed point of every secure run (the default, f = 16), which the range check measures against. */
+    static final FixedPoint FIXED_POINT = FixedPoint.defaultEncoding();
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -76,21 +84,22 @@ final class MnistCommand implements Runnable {
 
     // ------------------------------------------------------------------------------------------- shared helpers
 
-    /** Loads at most {@code trainLimit} training and {@code testLimit} test images from {@code dataDir}. */
-    static MnistData load(final Path dataDir, final int trainLimit, final int testLimit) {
-        return Mnist.load(Mnist.locate(Optional.ofNullable(dataDir)), trainLimit, testLimit);
-    }
-
     /**
-     * Runs {@code program} on {@code parties} parties (threads) over {@code backend} and returns their results; a
-     * failing party's original exception is rethrown, so the user sees its message.
+     * Runs {@code program} on {@code parties} parties (threads) over {@code backend} at {@code fixedPoint} and returns
+     * their results; a failing party's original exception (or error) is rethrown, so the user sees its message.
      */
-    static <R> List<R> runParties(final int parties, final Backend backend, final Function<SecureOps, R> program) {
+    static <R> List<R> runParties(final int parties, final Backend backend, final FixedPoint fixedPoint,
+        final Function<SecureOps, R> program) {
         try {
-            return LocalParties.builder().parties(parties).backend(backend).build().run(program);
+            return LocalParties.builder().parties(parties).backend(backend).fixedPoint(fixedPoint).build()
+                .run(program);
         } catch (PartyFailureException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                // Out of memory in a party: the command's handler says so in one line, as for the main thread.
+                throw error;
             }
             throw e;
         }
@@ -101,13 +110,15 @@ final class MnistCommand implements Runnable {
      * a clear message when it is missing; a corrupt file fails with {@link dev.obscura.nn.io.ModelFormatException},
      * whose message names the file and what is wrong.
      */
-    static ModelFile.ModelData readModel(final Path model, final String option) {
+    static ModelData readModel(final Path model, final String option) {
         if (Files.isDirectory(model)) {
-            throw new IllegalStateException(option + " " + model + " is a directory, not a model file");
+            throw new IllegalStateException(option + " " + UntrustedText.quote(model)
+                + " is a directory, not a model file");
         }
         if (!Files.isRegularFile(model)) {
-            throw new IllegalStateException("no model file at " + model.toAbsolutePath() + ": run `obscura mnist train"
-                + (model.toString().equals(DEFAULT_MODEL) ? "" : " --model " + model)
+            throw new IllegalStateException("no model file at " + UntrustedText.quote(model.toAbsolutePath())
+                + ": run `obscura mnist train"
+                + (model.toString().equals(DEFAULT_MODEL) ? "" : " --model " + UntrustedText.quote(model))
                 + "` first, or pass " + option + " FILE");
         }
         return ModelFile.read(model);
@@ -120,22 +131,22 @@ final class MnistCommand implements Runnable {
      */
     static void requireWritable(final Path model, final String option) {
         final Path target = model.toAbsolutePath().normalize();
+        final String cannot = "cannot save the model to " + UntrustedText.quote(target) + " (" + option + "): ";
         if (Files.isDirectory(target)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): it is a"
-                + " directory; give a file name, e.g. " + option + " " + target.resolve(DEFAULT_MODEL));
+            throw new IllegalStateException(cannot + "it is a directory; give a file name, e.g. " + option + " "
+                + UntrustedText.quote(target.resolve(DEFAULT_MODEL)));
         }
         final Path dir = target.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): the"
-                + " directory " + dir + " does not exist; create it first or choose another " + option);
+            throw new IllegalStateException(cannot + "the directory " + UntrustedText.quote(dir) + " does not exist;"
+                + " create it first or choose another " + option);
         }
         if (!Files.isWritable(dir)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): the"
-                + " directory " + dir + " is not writable; choose another " + option);
+            throw new IllegalStateException(cannot + "the directory " + UntrustedText.quote(dir) + " is not writable;"
+                + " choose another " + option);
         }
         if (Files.exists(target) && !Files.isRegularFile(target)) {
-            throw new IllegalStateException("cannot save the model to " + target + " (" + option + "): it exists"
-                + " and is not a regular file");
+            throw new IllegalStateException(cannot + "it exists and is not a regular file");
         }
     }
 
@@ -146,105 +157,69 @@ final class MnistCommand implements Runnable {
         }
     }
 
-    /** The index of the largest of each row of {@code logits [rows, CLASSES]}, written to {@code into[from ..]}. */
-    static void argmax(final double[] logits, final int rows, final int[] into, final int from) {
-        final int k = MnistCnn.CLASSES;
-        for (int r = 0; r < rows; r++) {
-            int best = 0;
-            for (int j = 1; j < k; j++) {
-                if (logits[r * k + j] > logits[r * k + best]) {
-                    best = j;
-                }
-            }
-            into[from + r] = best;
-        }
-    }
-
-    /** The number of predictions equal to the split's labels. */
-    static int correct(final int[] predictions, final MnistSplit split) {
+    /** The number of predictions equal to the labels of {@code images}. */
+    static int correct(final int[] predictions, final LabelledImages images) {
         int c = 0;
         for (int i = 0; i < predictions.length; i++) {
-            if (predictions[i] == split.label(i)) {
+            if (predictions[i] == images.label(i)) {
                 c++;
             }
         }
         return c;
     }
 
-    /** The predicted class of every image of {@code split}, in plaintext, batch by batch. */
-    static int[] predictPlain(final Sequential<PlainTensor> model, final PlainEngine engine, final MnistSplit split,
-        final int batch, final Progress progress) {
-        final int n = split.count();
-        final int[] predictions = new int[n];
-        final float[] images = new float[batch * MnistSplit.PIXELS];
-        final int[] labels = new int[batch];
-        for (int from = 0; from < n; from += batch) {
-            final int b = Math.min(batch, n - from);
-            split.copyBatch(from, b, images, labels);
-            final PlainTensor x = engine.fromFloats(Arrays.copyOf(images, b * MnistSplit.PIXELS), b,
-                MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
-            try (Tape<PlainTensor> tape = new Tape<>(engine)) {
-                final Variable<PlainTensor> logits = model.forward(tape.input(x));
-                final float[] values = engine.toFloats(logits.value());
-                argmax(toDoubles(values), b, predictions, from);
-            }
-            if (progress != null) {
-                progress.step(b, null);
+    /**
+     * {@link MnistCnn} on {@code engine} from random weights of {@code seed}, or with {@code weights} when given: the
+     * party that {@code holdsWeights} (the model owner; in plaintext, the only one) applies them, every other party a
+     * placeholder of the same shapes (a secure engine takes the values of its owner only).
+     */
+    static <T> Sequential<T> model(final TensorEngine<T> engine, final long seed, final ModelData weights,
+        final boolean holdsWeights) {
+        final Sequential<T> model = MnistCnn.create(engine, seed);
+        if (weights != null) {
+            try {
+                ModelBinding.apply(holdsWeights ? weights : ModelBinding.placeholder(model, engine), model, engine);
+            } catch (RuntimeException e) {
+                release(model, engine);
+                throw e;
             }
         }
-        return predictions;
+        return model;
     }
 
     /**
-     * The predicted class of every image of {@code split}, secret-shared: run by every party SPMD. The data owner
-     * shares each batch of images through {@code dataEngine}, every party evaluates {@code model} on the shares, and
-     * the logits are opened to the data owner only. Returns the predictions at the data owner, {@code null} at every
-     * other party (which never sees the images or the logits). {@code progress} is updated by the data owner only.
+     * Whether {@code ranges} (a plaintext model run over {@code what}) stayed within the range a secure run at
+     * {@code fixedPoint} computes exactly, told before the secure pass: prints one line when it did and returns
+     * {@code null}; else, with {@code allow}, prints one warning per layer that did not and returns {@code null};
+     * else returns the one-line refusal that names the first such layer (never a value) and the flag that runs it
+     * anyway.
      */
-    static int[] predictSecure(final SecureOps ops, final Sequential<SecretTensor> model,
-        final SecureEngine dataEngine, final MnistSplit split, final int batch, final Progress progress) {
-        final boolean dataOwner = ops.session().partyId() == DATA_OWNER;
-        final int n = split.count();
-        final int[] predictions = dataOwner ? new int[n] : null;
-        final float[] images = new float[batch * MnistSplit.PIXELS];
-        final int[] labels = new int[batch];
-        for (int from = 0; from < n; from += batch) {
-            final int b = Math.min(batch, n - from);
-            final float[] mine = new float[b * MnistSplit.PIXELS];
-            if (dataOwner) {
-                split.copyBatch(from, b, images, labels);
-                System.arraycopy(images, 0, mine, 0, mine.length);
+    static String rangeRefusal(final LayerRanges ranges, final FixedPoint fixedPoint, final boolean allow,
+        final String what, final PrintWriter out) {
+        final List<LayerRanges.OutOfRange> outside = ranges.outOfRange(fixedPoint);
+        if (outside.isEmpty()) {
+            out.printf("Range check (plaintext, %s): all layers within the secure range at f=%d%n", what,
+                fixedPoint.fracBits());
+        } else if (allow) {
+            for (final LayerRanges.OutOfRange o : outside) {
+                out.println("warning: " + o.describe() + "; the secure results may be wrong (" + PartyOptions.ALLOW
+                    + ")");
             }
-            final SecretTensor x = dataEngine.fromFloats(mine, b, MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
-            try (Tape<SecretTensor> tape = new Tape<>(dataEngine)) {
-                final Variable<SecretTensor> logits = model.forward(tape.input(x));
-                final double[] opened = ops.revealTo(DATA_OWNER, logits.value());
-                if (dataOwner) {
-                    argmax(opened, b, predictions, from);
-                }
-            } finally {
-                dataEngine.release(x);
-            }
-            if (dataOwner && progress != null) {
-                progress.step(b, null);
-            }
+        } else {
+            return "secure run refused: " + outside.get(0).describe()
+                + (outside.size() > 1 ? " (and " + (outside.size() - 1) + " more layers after it)" : "")
+                + "; a secure run would give wrong results without an error. Scale the weights or inputs down, or"
+                + " pass " + PartyOptions.ALLOW + " to run it anyway";
         }
-        return predictions;
+        out.flush();
+        return null;
     }
 
-    /** Releases every parameter of {@code model} (its shares, off-heap). */
-    static void release(final Sequential<SecretTensor> model, final SecureEngine engine) {
-        for (final Variable<SecretTensor> p : model.parameters()) {
+    /** Releases every parameter of {@code model} (its shares, off-heap, for a secure engine) and its gradient. */
+    static <T> void release(final Sequential<T> model, final TensorEngine<T> engine) {
+        for (final Variable<T> p : model.parameters()) {
             p.zeroGrad(engine);
             engine.release(p.value());
         }
-    }
-
-    static double[] toDoubles(final float[] values) {
-        final double[] out = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
-        return out;
     }
 }

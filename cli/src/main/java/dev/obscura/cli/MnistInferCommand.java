@@ -1,15 +1,18 @@
 package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.data.LabelledImages;
 import dev.obscura.data.MnistData;
 import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.nn.engine.PlainEngine;
-import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.engine.Reveal;
 import dev.obscura.nn.engine.SecureEngine;
-import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.layers.Sequential;
-import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.nn.train.BatchListener;
+import dev.obscura.nn.train.Classifier;
+import dev.obscura.nn.train.LayerRanges;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +32,9 @@ import picocli.CommandLine;
             + MnistCommand.DATA_OWNER + " (data owner) secret-shares the images, every party computes on shares"
             + " only, and the output logits are opened to the data owner alone. The plaintext and secure"
             + " accuracies are printed side by side with the number of predictions that differ (fixed-point"
-            + " arithmetic can flip a near-tie).",
+            + " arithmetic can flip a near-tie). Before the secure pass, the plaintext pass tells whether every"
+            + " layer stays within the range fixed point computes exactly; if one does not, the secure pass is"
+            + " refused (see " + PartyOptions.ALLOW + ").",
         "",
         "Example:",
         "  obscura mnist infer --secure --limit 1000",
@@ -49,9 +54,8 @@ final class MnistInferCommand implements Runnable {
         description = {"The model file written by `obscura mnist train`.", "Default: ${DEFAULT-VALUE}."})
     private Path modelFile;
 
-    @Option(names = "--data", paramLabel = "DIR",
-        description = {"Directory holding the four MNIST files.", "Default: see `obscura mnist --help`."})
-    private Path dataDir;
+    @CommandLine.Mixin
+    private DataOptions dataOptions;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "10000",
         description = "Classify the first N test images (default: ${DEFAULT-VALUE}, all).")
@@ -73,21 +77,20 @@ final class MnistInferCommand implements Runnable {
         }
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
-        final ModelFile.ModelData modelData = MnistCommand.readModel(modelFile, "--model");
-        final MnistData data = MnistCommand.load(dataDir, 0, limit);
+        final ModelData modelData = MnistCommand.readModel(modelFile, "--model");
+        final MnistData data = dataOptions.load(0, limit, out);
         final MnistSplit test = data.test();
         final int n = test.count();
         out.printf("Model %s (%,d parameters); %,d test images from %s, batch %d%n", modelFile,
             modelData.valueCount(), n, data.directory(), batch);
 
-        // Plaintext.
+        // Plaintext, measuring how large every layer's values get: a secure run must stay within its range.
         final PlainEngine plainEngine = new PlainEngine();
-        final Sequential<PlainTensor> plainModel = MnistCnn.create(plainEngine, 0);
-        ModelFile.apply(modelData, plainModel, plainEngine);
+        final LayerRanges plainModel = new LayerRanges(MnistCommand.model(plainEngine, 0, modelData, true));
         final int[] plain;
         final double plainSeconds;
         try (Progress p = Progress.start("plaintext inference", n, out)) {
-            plain = MnistCommand.predictPlain(plainModel, plainEngine, test, batch, p);
+            plain = new Classifier<>(plainModel, plainEngine, Reveal.toAll(plainEngine)).predict(test, batch, p);
             plainSeconds = p.seconds();
         }
         final int plainCorrect = MnistCommand.correct(plain, test);
@@ -100,24 +103,35 @@ final class MnistInferCommand implements Runnable {
             table.print(out);
             return;
         }
+        final String refusal = MnistCommand.rangeRefusal(plainModel, MnistCommand.FIXED_POINT,
+            partyOptions.allowOutOfRange(), n + " test images", out);
+        if (refusal != null) {
+            out.println();
+            table.print(out);
+            out.flush();
+            throw new IllegalStateException(refusal);
+        }
 
-        // Secret-shared: the model owner applies the file, every other party a placeholder of the same shapes.
+        // Secret-shared: the model owner shares the file's weights, the data owner the images; the same loop runs
+        // on every party, and only the data owner learns the logits.
         out.printf("Secure inference: %d parties, backend %s; party %d shares the model, party %d the images%n",
             partyOptions.parties(), backend.name(), MnistCommand.MODEL_OWNER, MnistCommand.DATA_OWNER);
         final double[] secureSeconds = new double[1];
         final List<int[]> results;
         try (Progress p = Progress.start("secure inference", n, out)) {
-            results = MnistCommand.runParties(partyOptions.parties(), backend, ops -> {
+            results = MnistCommand.runParties(partyOptions.parties(), backend, MnistCommand.FIXED_POINT, ops -> {
                 final int me = ops.session().partyId();
+                final boolean dataOwner = me == MnistCommand.DATA_OWNER;
                 final SecureEngine modelEngine = new SecureEngine(ops, MnistCommand.MODEL_OWNER);
                 final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
-                final Sequential<SecretTensor> model = MnistCnn.create(modelEngine, 0);
+                final Sequential<SecretTensor> model = MnistCommand.model(modelEngine, 0, modelData,
+                    me == MnistCommand.MODEL_OWNER);
                 try {
-                    ModelFile.apply(me == MnistCommand.MODEL_OWNER ? modelData
-                        : ModelFile.placeholder(model, modelEngine), model, modelEngine);
-                    final int[] predictions = MnistCommand.predictSecure(ops, model, dataEngine, test, batch,
-                        me == MnistCommand.DATA_OWNER ? p : null);
-                    if (me == MnistCommand.DATA_OWNER) {
+                    final int[] predictions = new Classifier<>(model, dataEngine,
+                        Reveal.toParty(ops, MnistCommand.DATA_OWNER))
+                        .predict(dataOwner ? test : LabelledImages.withheld(n, test.imageShape()), batch,
+                            dataOwner ? p : BatchListener.NONE);
+                    if (dataOwner) {
                         secureSeconds[0] = p.seconds();
                     }
                     return predictions;

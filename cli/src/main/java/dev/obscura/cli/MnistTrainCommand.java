@@ -1,27 +1,31 @@
 package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.data.LabelledImages;
 import dev.obscura.data.MnistData;
-import dev.obscura.data.MnistSplit;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
-import dev.obscura.nn.autograd.Tape;
-import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
+import dev.obscura.nn.engine.Reveal;
 import dev.obscura.nn.engine.SecureEngine;
+import dev.obscura.nn.engine.TensorEngine;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
-import dev.obscura.nn.loss.Loss;
-import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.nn.optim.Sgd;
+import dev.obscura.nn.train.BatchListener;
+import dev.obscura.nn.train.Classifier;
+import dev.obscura.nn.train.EpochOrder;
+import dev.obscura.nn.train.LayerRanges;
+import dev.obscura.nn.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
+import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -107,9 +111,8 @@ final class MnistTrainCommand implements Runnable {
             "Default: random weights from --seed."})
     private Path initFile;
 
-    @Option(names = "--data", paramLabel = "DIR",
-        description = {"Directory holding the four MNIST files.", "Default: see `obscura mnist --help`."})
-    private Path dataDir;
+    @CommandLine.Mixin
+    private DataOptions dataOptions;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "60000",
         description = "Train on the first N training images (default: ${DEFAULT-VALUE}, all).")
@@ -149,12 +152,12 @@ final class MnistTrainCommand implements Runnable {
         partyOptions.check(cmd, secure);
         // Before any work: a model that cannot be saved, or a bad --init file, must not cost a whole training run.
         MnistCommand.requireWritable(modelFile, "--model");
-        final ModelFile.ModelData init = initFile == null ? null : checkedInit();
+        final ModelData init = initFile == null ? null : checkedInit();
         final boolean metrics = !secure || trainMetrics;
         final PrintWriter out = cmd.getOut();
         final Backend backend = secure ? partyOptions.backend() : null;
         final PlainEngine plainEngine = secure ? null : new PlainEngine();
-        final MnistData data = MnistCommand.load(dataDir, limit, testLimit);
+        final MnistData data = dataOptions.load(limit, testLimit, out);
         out.printf("Training %s on %,d images (%,d test) from %s%n", secure
             ? "secret-shared between " + partyOptions.parties() + " parties, backend " + backend.name()
             : "in plaintext (float, GEMM " + plainEngine.gemmName() + ")",
@@ -173,9 +176,20 @@ final class MnistTrainCommand implements Runnable {
                 + " end");
         }
         out.flush();
-        final long[] trainingOpens = new long[1];
-        final List<Epoch> history = secure ? trainSecure(data, backend, init, metrics, out, trainingOpens)
-            : trainPlain(data, plainEngine, init, out);
+        final Training result;
+        if (secure) {
+            final String refusal = MnistCommand.rangeRefusal(initialRanges(data, init), MnistCommand.FIXED_POINT,
+                partyOptions.allowOutOfRange(), "initial model, " + data.train().count() + " training images",
+                out);
+            if (refusal != null) {
+                throw new IllegalStateException(refusal);
+            }
+            result = MnistCommand.runParties(partyOptions.parties(), backend, MnistCommand.FIXED_POINT,
+                ops -> train(Roles.secure(ops, metrics), data, init, out)).get(MnistCommand.DATA_OWNER);
+        } else {
+            result = train(Roles.plain(plainEngine), data, init, out);
+        }
+        final List<Epoch> history = result.history();
 
         final Tables table = new Tables("epoch", "train loss", "train acc", "test acc", "train time", "train img/s",
             "test time");
@@ -188,7 +202,7 @@ final class MnistTrainCommand implements Runnable {
         out.println();
         table.print(out);
         if (secure) {
-            out.printf("Tensors opened during the training steps: %d%s%n", trainingOpens[0],
+            out.printf("Tensors opened during the training steps: %d%s%n", result.trainingOpens(),
                 metrics ? " (one per batch, --train-metrics)" : "");
         }
         final Epoch last = history.get(history.size() - 1);
@@ -200,207 +214,130 @@ final class MnistTrainCommand implements Runnable {
      * The --init file, read and checked against the network before any data is loaded, so that a missing, corrupt
      * or different-architecture file fails at once with the same messages as {@code mnist infer --model}.
      */
-    private ModelFile.ModelData checkedInit() {
-        final ModelFile.ModelData init = MnistCommand.readModel(initFile, "--init");
-        final PlainEngine engine = new PlainEngine();
-        ModelFile.apply(init, MnistCnn.create(engine, 0), engine);
+    private ModelData checkedInit() {
+        final ModelData init = MnistCommand.readModel(initFile, "--init");
+        MnistCommand.model(new PlainEngine(), 0, init, true);
         return init;
     }
 
-    // -------------------------------------------------------------------------------------------- plaintext
+    // -------------------------------------------------------------------------------------------- training
 
-    private List<Epoch> trainPlain(final MnistData data, final PlainEngine engine, final ModelFile.ModelData init,
+    /**
+     * What tells a party's training apart from another's, and plaintext from secure: the engines, who learns which
+     * opened tensor, which data this party holds, and how to count the tensors opened.
+     *
+     * @param modelEngine  the engine of the parameters (the model owner's)
+     * @param dataEngine   the engine of the images and one-hot targets, the tape's (the data owner's)
+     * @param trainLogits  how each training batch's logits are opened ({@link Reveal#none()}: not at all)
+     * @param testLogits   how each test batch's logits are opened
+     * @param weights      how the trained weights are opened for the file
+     * @param holdsModel   whether this party provides the initial weights (and so writes the file)
+     * @param holdsData    whether this party holds the images (and so reports progress and results)
+     * @param opens        the number of tensors opened so far (0 in plaintext)
+     * @param label        the prefix of the progress lines
+     * @param <T>          the engines' tensor type
+     */
+    private record Roles<T>(TensorEngine<T> modelEngine, TensorEngine<T> dataEngine, Reveal<T> trainLogits,
+                            Reveal<T> testLogits, Reveal<T> weights, boolean holdsModel, boolean holdsData,
+                            LongSupplier opens, String label) {
+
+        static Roles<PlainTensor> plain(final PlainEngine engine) {
+            final Reveal<PlainTensor> all = Reveal.toAll(engine);
+            return new Roles<>(engine, engine, all, all, all, true, true, () -> 0, "");
+        }
+
+        /**
+         * One party's roles in secure training: party {@link MnistCommand#MODEL_OWNER} shares the weights and alone
+         * learns the trained ones; party {@link MnistCommand#DATA_OWNER} shares the images and labels (the tape's
+         * engine shares the one-hot targets) and alone learns the test logits, and each training batch's logits
+         * only with {@code metrics}.
+         */
+        static Roles<SecretTensor> secure(final SecureOps ops, final boolean metrics) {
+            final int me = ops.session().partyId();
+            final Reveal<SecretTensor> toDataOwner = Reveal.toParty(ops, MnistCommand.DATA_OWNER);
+            return new Roles<>(new SecureEngine(ops, MnistCommand.MODEL_OWNER),
+                new SecureEngine(ops, MnistCommand.DATA_OWNER), metrics ? toDataOwner : Reveal.none(), toDataOwner,
+                Reveal.toParty(ops, MnistCommand.MODEL_OWNER), me == MnistCommand.MODEL_OWNER,
+                me == MnistCommand.DATA_OWNER, () -> ops.session().stats().of(OPEN_OPERATION).calls(), "secure ");
+        }
+    }
+
+    /**
+     * The outcome of a training run at one party: the epochs (empty at a party that does not hold the data) and
+     * the tensors opened during the training steps (counted by the data owner).
+     */
+    private record Training(List<Epoch> history, long trainingOpens) {
+    }
+
+    /**
+     * One party's training, the same code in plaintext and secure (SPMD: every party runs it with its own
+     * {@code roles}): the epochs, each followed by the test accuracy, then the trained weights, opened to the model
+     * owner, who writes the file. A party that does not hold the data trains on {@link LabelledImages#withheld}
+     * images of the same count and shape.
+     */
+    private <T> Training train(final Roles<T> roles, final MnistData data, final ModelData init,
         final PrintWriter out) {
-        final Sequential<PlainTensor> model = MnistCnn.create(engine, seed);
-        if (init != null) {
-            ModelFile.apply(init, model, engine);
-        }
-        final Sgd<PlainTensor> sgd = new Sgd<>(engine, model.parameters(), learningRate, momentum, weightDecay);
-        final MnistSplit train = data.train();
-        final int n = train.count();
-        final int[] order = identity(n);
-        final Random shuffle = new Random(seed);
-        final float[] images = new float[batch * MnistSplit.PIXELS];
-        final int[] labels = new int[batch];
+        final Sequential<T> model = MnistCommand.model(roles.modelEngine(), seed, init, roles.holdsModel());
+        final Sgd<T> sgd = new Sgd<>(roles.modelEngine(), model.parameters(), learningRate, momentum, weightDecay);
         final List<Epoch> history = new ArrayList<>();
-        for (int epoch = 1; epoch <= epochs; epoch++) {
-            shuffle(order, shuffle);
-            double lossSum = 0;
-            int correct = 0;
-            final double trainSeconds;
-            try (Progress p = Progress.start("epoch " + epoch + "/" + epochs, n, out)) {
-                for (int from = 0; from < n; from += batch) {
-                    final int b = Math.min(batch, n - from);
-                    train.copyBatch(order, from, b, images, labels);
-                    final int[] batchLabels = Arrays.copyOf(labels, b);
-                    final PlainTensor x = engine.fromFloats(Arrays.copyOf(images, b * MnistSplit.PIXELS), b,
-                        MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
-                    try (Tape<PlainTensor> tape = new Tape<>(engine)) {
-                        final Variable<PlainTensor> logits = model.forward(tape.input(x));
-                        final double[] values = MnistCommand.toDoubles(engine.toFloats(logits.value()));
-                        lossSum += SoftmaxCrossEntropy.meanLoss(values, batchLabels, MnistCnn.CLASSES) * b;
-                        correct += countCorrect(values, batchLabels);
-                        final Loss<PlainTensor> loss = SoftmaxCrossEntropy.of(logits, batchLabels);
-                        loss.backward();
-                        sgd.step();
-                    }
-                    p.step(b, String.format("loss %.3f", lossSum / (from + b)));
-                }
-                trainSeconds = p.seconds();
-            }
-            final int[] predictions;
-            final double testSeconds;
-            try (Progress p = Progress.start("test " + epoch + "/" + epochs, data.test().count(), out)) {
-                predictions = MnistCommand.predictPlain(model, engine, data.test(), batch, p);
-                testSeconds = p.seconds();
-            }
-            final Epoch e = new Epoch(epoch, true, lossSum / n, correct, n,
-                MnistCommand.correct(predictions, data.test()),
-                data.test().count(), trainSeconds, testSeconds);
-            report(out, e);
-            history.add(e);
-        }
-        ModelFile.save(model, engine, modelFile);
-        return history;
-    }
-
-    // -------------------------------------------------------------------------------------------- secure
-
-    /**
-     * Secure training on the parties; {@code trainingOpens[0]} receives the number of tensors opened during the
-     * training steps (the suite's count, at the data owner), which is 0 unless {@code metrics}.
-     */
-    private List<Epoch> trainSecure(final MnistData data, final Backend backend, final ModelFile.ModelData init,
-        final boolean metrics, final PrintWriter out, final long[] trainingOpens) {
-        final List<Epoch> history = new ArrayList<>();
-        MnistCommand.runParties(partyOptions.parties(), backend, ops -> {
-            trainParty(ops, data, init, metrics, out, history, trainingOpens);
-            return null;
-        });
-        return history;
-    }
-
-    /**
-     * One party's secure training, SPMD: every party runs this with its own {@code ops}. The model owner shares
-     * {@code init} (or the random initial weights); every other party passes a placeholder of the same shapes.
-     * Training logits are opened to the data owner only when {@code metrics}.
-     */
-    private void trainParty(final SecureOps ops, final MnistData data, final ModelFile.ModelData init,
-        final boolean metrics, final PrintWriter out, final List<Epoch> history, final long[] trainingOpens) {
-        final int me = ops.session().partyId();
-        final boolean dataOwner = me == MnistCommand.DATA_OWNER;
-        final SecureEngine modelEngine = new SecureEngine(ops, MnistCommand.MODEL_OWNER);
-        // The tape's engine shares the inputs AND the one-hot target of SoftmaxCrossEntropy: the data owner's.
-        final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
-        final Sequential<SecretTensor> model = MnistCnn.create(modelEngine, seed);
-        if (init != null) {
-            try {
-                ModelFile.apply(me == MnistCommand.MODEL_OWNER ? init : ModelFile.placeholder(model, modelEngine),
-                    model, modelEngine);
-            } catch (RuntimeException e) {
-                MnistCommand.release(model, modelEngine);
-                throw e;
-            }
-        }
-        final Sgd<SecretTensor> sgd = new Sgd<>(modelEngine, model.parameters(), learningRate, momentum,
-            weightDecay);
+        long trainingOpens = 0;
         try {
-            final MnistSplit train = data.train();
-            final int n = train.count();
-            final int[] order = identity(n);
-            final Random shuffle = new Random(seed);
-            final float[] images = new float[batch * MnistSplit.PIXELS];
-            final int[] labels = new int[batch];
+            final Trainer<T> trainer = new Trainer<>(model, roles.dataEngine(), sgd, roles.trainLogits());
+            final Classifier<T> classifier = new Classifier<>(model, roles.dataEngine(), roles.testLogits());
+            final LabelledImages train = roles.holdsData() ? data.train()
+                : LabelledImages.withheld(data.train().count(), data.train().imageShape());
+            final LabelledImages test = roles.holdsData() ? data.test()
+                : LabelledImages.withheld(data.test().count(), data.test().imageShape());
+            final EpochOrder order = new EpochOrder(train.count(), seed);
             for (int epoch = 1; epoch <= epochs; epoch++) {
-                if (dataOwner) {
-                    shuffle(order, shuffle);
-                }
-                double lossSum = 0;
-                int correct = 0;
+                final long opensBefore = roles.opens().getAsLong();
+                final Trainer.Epoch trained;
                 double trainSeconds = 0;
-                final long opensBefore = ops.session().stats().of(OPEN_OPERATION).calls();
-                try (Progress p = dataOwner ? Progress.start("secure epoch " + epoch + "/" + epochs, n, out) : null) {
-                    for (int from = 0; from < n; from += batch) {
-                        final int b = Math.min(batch, n - from);
-                        final float[] mine = new float[b * MnistSplit.PIXELS];
-                        // Every other party passes zeros (valid labels) of the right shape: SecureEngine ignores them.
-                        final int[] batchLabels = new int[b];
-                        if (dataOwner) {
-                            train.copyBatch(order, from, b, images, labels);
-                            System.arraycopy(images, 0, mine, 0, mine.length);
-                            System.arraycopy(labels, 0, batchLabels, 0, b);
-                        }
-                        final SecretTensor x = dataEngine.fromFloats(mine, b, MnistCnn.CHANNELS, MnistCnn.SIZE,
-                            MnistCnn.SIZE);
-                        try (Tape<SecretTensor> tape = new Tape<>(dataEngine)) {
-                            final Variable<SecretTensor> logits = model.forward(tape.input(x));
-                            // Opening the logits tells the data owner more than the secure training promises,
-                            // so only on request; every party takes this branch alike (the flag is shared).
-                            if (metrics) {
-                                final double[] opened = ops.revealTo(MnistCommand.DATA_OWNER, logits.value());
-                                if (dataOwner) {
-                                    lossSum += SoftmaxCrossEntropy.meanLoss(opened, batchLabels, MnistCnn.CLASSES)
-                                        * b;
-                                    correct += countCorrect(opened, batchLabels);
-                                }
-                            }
-                            // Not loss.value(): that would open the logits to every party.
-                            SoftmaxCrossEntropy.of(logits, batchLabels).backward();
-                            sgd.step();
-                        } finally {
-                            dataEngine.release(x);
-                        }
-                        if (p != null) {
-                            p.step(b, metrics ? String.format("loss %.3f", lossSum / (from + b)) : null);
-                        }
-                    }
-                    if (p != null) {
-                        trainSeconds = p.seconds();
-                    }
+                try (Progress p = progress(roles, "epoch " + epoch + "/" + epochs, train.count(), out)) {
+                    trained = trainer.epoch(train, order.next(), batch, p == null ? BatchListener.NONE : p);
+                    trainSeconds = p == null ? 0 : p.seconds();
                 }
-                if (dataOwner) {
-                    trainingOpens[0] += ops.session().stats().of(OPEN_OPERATION).calls() - opensBefore;
-                }
-                final MnistSplit test = data.test();
+                trainingOpens += roles.opens().getAsLong() - opensBefore;
                 final int[] predictions;
                 double testSeconds = 0;
-                try (Progress p = dataOwner ? Progress.start("secure test " + epoch + "/" + epochs, test.count(), out)
-                    : null) {
-                    predictions = MnistCommand.predictSecure(ops, model, dataEngine, test, batch, p);
-                    if (p != null) {
-                        testSeconds = p.seconds();
-                    }
+                try (Progress p = progress(roles, "test " + epoch + "/" + epochs, test.count(), out)) {
+                    predictions = classifier.predict(test, batch, p == null ? BatchListener.NONE : p);
+                    testSeconds = p == null ? 0 : p.seconds();
                 }
-                if (dataOwner) {
-                    final Epoch e = new Epoch(epoch, metrics, lossSum / n, correct, n,
-                        MnistCommand.correct(predictions, test), test.count(), trainSeconds, testSeconds);
+                if (roles.holdsData()) {
+                    final Epoch e = new Epoch(epoch, trained.revealed(), trained.meanLoss(), trained.correct(),
+                        train.count(), MnistCommand.correct(predictions, test), test.count(), trainSeconds,
+                        testSeconds);
                     report(out, e);
-                    synchronized (history) {
-                        history.add(e);
-                    }
+                    history.add(e);
                 }
             }
-            // The trained weights are opened to the model owner only, who writes the file.
-            final List<String> names = ModelFile.parameterNames(model);
-            final List<ModelFile.Parameter> params = new ArrayList<>();
-            for (int i = 0; i < names.size(); i++) {
-                final SecretTensor value = model.parameters().get(i).value();
-                final double[] opened = ops.revealTo(MnistCommand.MODEL_OWNER, value);
-                if (me == MnistCommand.MODEL_OWNER) {
-                    final float[] values = new float[opened.length];
-                    for (int j = 0; j < values.length; j++) {
-                        values[j] = (float) opened[j];
-                    }
-                    params.add(new ModelFile.Parameter(names.get(i), value.shape(), values));
-                }
-            }
-            if (me == MnistCommand.MODEL_OWNER) {
-                ModelFile.write(new ModelFile.ModelData(ModelFile.architecture(model), params), modelFile);
+            final ModelData trainedWeights = ModelBinding.capture(model, roles.modelEngine(), roles.weights());
+            if (roles.holdsModel()) {
+                ModelFile.write(trainedWeights, modelFile);
             }
         } finally {
             sgd.releaseState();
-            MnistCommand.release(model, modelEngine);
+            MnistCommand.release(model, roles.modelEngine());
         }
+        return new Training(history, trainingOpens);
+    }
+
+    /** A progress display at the party that holds the data, {@code null} at every other. */
+    private static Progress progress(final Roles<?> roles, final String task, final int total,
+        final PrintWriter out) {
+        return roles.holdsData() ? Progress.start(roles.label() + task, total, out) : null;
+    }
+
+    /**
+     * The initial model (from --init or the seed) run over the training images in plaintext, measuring every
+     * layer's magnitudes for the range check before secure training.
+     */
+    private LayerRanges initialRanges(final MnistData data, final ModelData init) {
+        final PlainEngine engine = new PlainEngine();
+        final LayerRanges ranges = new LayerRanges(MnistCommand.model(engine, seed, init, true));
+        new Classifier<>(ranges, engine, Reveal.none()).predict(data.train(), batch, BatchListener.NONE);
+        return ranges;
     }
 
     // -------------------------------------------------------------------------------------------- helpers
@@ -415,35 +352,5 @@ final class MnistTrainCommand implements Runnable {
                 Tables.percent(e.testCorrect, e.testCount), e.testCorrect, e.testCount);
         }
         out.flush();
-    }
-
-    private static int[] identity(final int n) {
-        final int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        return order;
-    }
-
-    /** Fisher-Yates shuffle. */
-    private static void shuffle(final int[] order, final Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            final int j = random.nextInt(i + 1);
-            final int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-    }
-
-    private static int countCorrect(final double[] logits, final int[] labels) {
-        final int[] predicted = new int[labels.length];
-        MnistCommand.argmax(logits, labels.length, predicted, 0);
-        int c = 0;
-        for (int i = 0; i < labels.length; i++) {
-            if (predicted[i] == labels[i]) {
-                c++;
-            }
-        }
-        return c;
     }
 }

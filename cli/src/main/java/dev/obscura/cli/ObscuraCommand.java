@@ -1,6 +1,7 @@
 package dev.obscura.cli;
 
 import dev.obscura.data.Mnist;
+import dev.obscura.text.UntrustedText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -16,8 +17,11 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code obscura} command. Each job is a subcommand. Bad arguments print {@code obscura: MESSAGE} and one line
- * saying where the usage is, and exit with status 2; a failure at run time prints {@code obscura: MESSAGE} and exits
- * with status 1; never a stack trace.
+ * saying where the usage is, and exit with status 2; a failure at run time prints {@code obscura: MESSAGE} (at most
+ * {@value #MAX_MESSAGE_LINES} lines: what went wrong, and where one is needed, what fixes it) and exits with status 1;
+ * so does an {@link Error} (out of memory, say); never a stack trace. Every line printed for a failure is made
+ * printable ({@link UntrustedText#printable}): control characters are escaped and its length is capped, whatever
+ * strings the message carries.
  */
 @Command(
     name = "obscura",
@@ -39,6 +43,10 @@ import picocli.CommandLine.Command;
     subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
         CertsCommand.class, HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
+    /** The most lines a failure prints. */
+    static final int MAX_MESSAGE_LINES = 3;
+    /** The longest line a failure prints, in characters. */
+    static final int MAX_LINE_CHARS = 1000;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -63,7 +71,20 @@ public final class ObscuraCommand implements Runnable {
      * @return the exit status
      */
     public static int run(final String... args) {
-        return commandLine().execute(args);
+        return execute(commandLine(), args);
+    }
+
+    /**
+     * Runs {@code cli} on {@code args}; an {@link Error} that escapes the command (picocli passes them on) is one line
+     * and status 1, like any other failure.
+     */
+    static int execute(final CommandLine cli, final String... args) {
+        try {
+            return cli.execute(args);
+        } catch (final Error e) {
+            printFailure(cli, describe(e));
+            return 1;
+        }
     }
 
     /** The configured command line: short error reports for bad usage and for failures, help sized to the terminal. */
@@ -76,7 +97,9 @@ public final class ObscuraCommand implements Runnable {
         cli.setParameterExceptionHandler((ex, args) -> {
             final CommandLine cmd = ex.getCommandLine();
             final PrintWriter err = cmd.getErr();
-            err.println(cmd.getColorScheme().errorText("obscura: " + ex.getMessage()));
+            // picocli's messages echo the arguments: one printable line, whatever was typed.
+            err.println(cmd.getColorScheme().errorText("obscura: "
+                + UntrustedText.printable(String.valueOf(ex.getMessage()), MAX_LINE_CHARS)));
             // A mistyped option or subcommand gets picocli's "Did you mean" line, and nothing more than that.
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
@@ -84,11 +107,24 @@ public final class ObscuraCommand implements Runnable {
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("obscura: " + describe(ex)));
-            cmd.getErr().flush();
+            printFailure(cmd, describe(ex));
             return 1;
         });
         return cli;
+    }
+
+    /**
+     * Prints {@code message} as the command's failure: each of its first {@value #MAX_MESSAGE_LINES} lines as
+     * {@code obscura: LINE}, made printable and capped at {@value #MAX_LINE_CHARS} characters.
+     */
+    static void printFailure(final CommandLine cmd, final String message) {
+        final PrintWriter err = cmd.getErr();
+        final String[] lines = message.split("\n", MAX_MESSAGE_LINES + 1);
+        for (int i = 0; i < Math.min(lines.length, MAX_MESSAGE_LINES); i++) {
+            err.println(cmd.getColorScheme().errorText("obscura: " + UntrustedText.printable(lines[i],
+                MAX_LINE_CHARS)));
+        }
+        err.flush();
     }
 
     /**
@@ -96,6 +132,15 @@ public final class ObscuraCommand implements Runnable {
      * (never a stack trace).
      */
     static String describe(final Throwable ex) {
+        if (ex instanceof OutOfMemoryError) {
+            final long heap = Runtime.getRuntime().maxMemory() >> 20;
+            return "out of memory (" + ex.getMessage() + ", heap limit " + heap + " MiB): give the JVM more, for"
+                + " example OBSCURA_JAVA_OPTS=-Xmx" + Math.max(1, 4 * heap >> 10) + "g, or ask for less work (a"
+                + " smaller --batch or --limit)";
+        }
+        if (ex instanceof Error) {
+            return "internal error: " + ex;
+        }
         final String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         final Throwable cause = ex.getCause();
         // UncheckedIOException's message says what was being done ("cannot write model file, file=..."), its cause why.
@@ -108,13 +153,13 @@ public final class ObscuraCommand implements Runnable {
     /** Why an I/O operation failed, in words: the system's reason and the file it concerns. */
     static String reason(final IOException e) {
         if (e instanceof NoSuchFileException f) {
-            return "no such file or directory: " + f.getFile();
+            return "no such file or directory: " + UntrustedText.quote(f.getFile());
         }
         if (e instanceof AccessDeniedException f) {
-            return "permission denied: " + f.getFile();
+            return "permission denied: " + UntrustedText.quote(f.getFile());
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason() + (f.getFile() == null ? "" : ": " + f.getFile());
+            return f.getReason() + (f.getFile() == null ? "" : ": " + UntrustedText.quote(f.getFile()));
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -3,6 +3,7 @@ package dev.obscura.cli;
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.BackendProvider;
 import dev.obscura.backend.Backends;
+import dev.obscura.text.UntrustedText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,12 +11,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * The options of every command that runs in-process parties: how many, and on which backend. They configure the
- * secure run only, so a command accepts them only together with its {@code --secure}.
+ * The options of every command that runs in-process parties: how many, on which backend, and whether to run past a
+ * failed range check. They configure the secure run only, so a command accepts them only together with its
+ * {@code --secure}.
  */
 final class PartyOptions {
     /** The message when --parties or --backend is given without --secure. */
     static final String SECURE_ONLY = "--backend and --parties apply only with --secure";
+    /** The option that runs a secure pass although the plaintext range check found a layer out of range. */
+    static final String ALLOW = "--allow-out-of-range";
 
     @Option(names = "--parties", paramLabel = "N", defaultValue = "2",
         description = {"With --secure: the number of parties, 2 to 16.", "Default: ${DEFAULT-VALUE}."})
@@ -25,6 +29,12 @@ final class PartyOptions {
         description = {"With --secure: the ring-arithmetic backend of the parties (see `obscura backends`).",
             "Default: the best available."})
     private String backendName;
+
+    @Option(names = ALLOW,
+        description = {"With --secure: run the secure pass even when the plaintext pass finds a layer beyond the"
+            + " range that fixed point computes exactly (its results are then wrong without an error); only a"
+            + " warning is printed. Default: refuse, naming the layer."})
+    private boolean allowOutOfRange;
 
     /** The backend, resolved by {@link #check}. */
     private Backend backend;
@@ -37,6 +47,8 @@ final class PartyOptions {
     void check(final CommandLine cmd, final boolean secure) {
         final CommandLine.ParseResult parsed = cmd.getParseResult();
         if (!secure) {
+            MnistCommand.check(cmd, parsed == null || !parsed.hasMatchedOption(ALLOW),
+                ALLOW + " applies only with --secure: add --secure, or leave it out");
             final List<String> given = new ArrayList<>();
             for (final String option : List.of("--parties", "--backend")) {
                 if (parsed != null && parsed.hasMatchedOption(option)) {
@@ -62,8 +74,9 @@ final class PartyOptions {
         }
         final List<String> known = Backends.providers().stream().map(BackendProvider::name).toList();
         if (!known.contains(name.trim().toLowerCase(Locale.ROOT))) {
-            throw new CommandLine.ParameterException(cmd, "--backend: unknown backend '" + name
-                + "'; known backends: " + String.join(", ", known) + " (see `obscura backends`)");
+            throw new CommandLine.ParameterException(cmd, "--backend: unknown backend '"
+                + UntrustedText.printable(name, UntrustedText.MAX_CHARS) + "'; known backends: "
+                + String.join(", ", known) + " (see `obscura backends`)");
         }
         try {
             return Backends.byName(name);
@@ -72,6 +85,11 @@ final class PartyOptions {
             throw new CommandLine.ParameterException(cmd, "--backend: " + e.getMessage()
                 + " (see `obscura backends`)", e);
         }
+    }
+
+    /** Whether a secure pass runs although the range check failed ({@value #ALLOW}). */
+    boolean allowOutOfRange() {
+        return allowOutOfRange;
     }
 
     /** The number of parties (--parties). */

@@ -9,6 +9,7 @@ import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.nn.train.Classifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class EmbeddingExampleTest {
             for (int i = 0; i < f.length; i++) {
                 d[i] = f[i];
             }
-            expected = EmbeddingExample.argmaxRows(d, 10);
+            expected = Classifier.argmax(d, count);
         }
         final int[] secure = EmbeddingExample.classify(file, images, count);
         assertEquals(count, secure.length);

@@ -3,11 +3,14 @@ package dev.obscura.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.obscura.backend.Backends;
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistException;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -176,8 +179,8 @@ class MnistCommandTest {
         assertNoStackTrace(bad);
 
         final Path foreign = dir.resolve("foreign.obscura");
-        ModelFile.write(new ModelFile.ModelData("Sequential(Linear)", List.of(
-            new ModelFile.Parameter("0.linear.weight", new int[] {1, 1}, new float[] {1f}))), foreign);
+        ModelFile.write(new ModelData("Sequential(Linear)", List.of(
+            new ModelData.Parameter("0.linear.weight", new int[] {1, 1}, new float[] {1f}))), foreign);
         final CommandRun other = run("mnist", "train", "--init", foreign.toString(), "--data", noData, "--model",
             dir.resolve("never.obscura").toString());
         assertEquals(1, other.status());
@@ -279,6 +282,16 @@ class MnistCommandTest {
     }
 
     @Test
+    void shouldPassOnAPartysErrorSoTheHandlerReportsItInOneLine() {
+        final OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, () -> MnistCommand.runParties(2,
+            Backends.byName("java"), MnistCommand.FIXED_POINT, ops -> {
+                throw new OutOfMemoryError("Java heap space");
+            }));
+        assertTrue(ObscuraCommand.describe(thrown).startsWith("out of memory (Java heap space, heap limit "),
+            ObscuraCommand.describe(thrown));
+    }
+
+    @Test
     void shouldExplainItselfInHelp() {
         final CommandRun r = run("mnist", "train", "--help");
         assertEquals(0, r.status(), r.err());
@@ -291,5 +304,13 @@ class MnistCommandTest {
         assertTrue(group.out().contains("train"), group.out());
         assertTrue(group.out().contains("infer"), group.out());
         assertTrue(group.out().contains("dealer thread"), group.out());
+        // The order the loader follows (Mnist.locate): the property before the environment variable, the download
+        // cache last.
+        final String help = group.out();
+        final int data = help.indexOf("  --data DIR");
+        final int property = help.indexOf("-Dobscura.mnist.dir=DIR");
+        final int environment = help.indexOf("$OBSCURA_MNIST_DIR");
+        final int cache = help.indexOf("the download cache: --cache-dir DIR");
+        assertTrue(data >= 0 && data < property && property < environment && environment < cache, help);
     }
 }

@@ -1,5 +1,6 @@
 package dev.obscura.backend;
 
+import dev.obscura.text.UntrustedText;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,12 +74,15 @@ final class ProviderDiscovery<P> {
             if (name.apply(p).equals(key)) {
                 final Optional<String> reason = unavailableReason.apply(p);
                 if (reason.isPresent()) {
-                    throw new IllegalArgumentException(what + " " + key + " is not available here: " + reason.get());
+                    throw new IllegalArgumentException(what + " " + key + " is not available here: "
+                        + reason.get());
                 }
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown " + what + " " + key + ", known " + what + "s=" + known);
+        // The name comes from a property, the environment or a command line: quoted, never echoed raw.
+        throw new IllegalArgumentException("unknown " + what + " " + UntrustedText.quote(key) + ", known " + what
+            + "s=" + known);
     }
 
     /** The name the system property, else the environment variable, asks for; empty when neither is set. */

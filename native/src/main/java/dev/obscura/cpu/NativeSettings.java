@@ -1,5 +1,7 @@
 package dev.obscura.cpu;
 
+import dev.obscura.text.UntrustedText;
+
 /**
  * Reads the native backend's settings: a system property, else an environment variable (see
  * {@link NativeCpuBackend} for the names and their meaning). A malformed or unsatisfiable value is an
@@ -24,7 +26,7 @@ final class NativeSettings {
             // reported below
         }
         throw new IllegalArgumentException("invalid native thread count, " + NativeCpuBackend.THREADS_PROPERTY + "="
-            + value + ", expected an integer in [1, 1024]");
+            + UntrustedText.quote(value) + ", expected an integer in [1, 1024]");
     }
 
     /** The SIMD level the settings ask for, or {@code max} when none is set. */
@@ -37,7 +39,8 @@ final class NativeSettings {
         try {
             level = SimdLevel.parse(value);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown SIMD level, " + NativeCpuBackend.SIMD_PROPERTY + "=" + value
+            throw new IllegalArgumentException("unknown SIMD level, " + NativeCpuBackend.SIMD_PROPERTY + "="
+                + UntrustedText.quote(value)
                 + ", accepted=scalar, avx2, avx512", e);
         }
         if (level.ordinal() > max.ordinal()) {

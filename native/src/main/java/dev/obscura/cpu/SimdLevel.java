@@ -1,5 +1,6 @@
 package dev.obscura.cpu;
 
+import dev.obscura.text.UntrustedText;
 import java.util.Locale;
 
 /**
@@ -38,6 +39,7 @@ public enum SimdLevel {
                 return level;
             }
         }
-        throw new IllegalArgumentException("unknown SIMD level, level=" + name + ", accepted=scalar, avx2, avx512");
+        throw new IllegalArgumentException("unknown SIMD level, level=" + UntrustedText.quote(name)
+            + ", accepted=scalar, avx2, avx512");
     }
 }

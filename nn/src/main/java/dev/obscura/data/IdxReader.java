@@ -1,6 +1,7 @@
 package dev.obscura.data;
 
 import dev.obscura.data.MnistException.Reason;
+import dev.obscura.text.UntrustedText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +66,7 @@ final class IdxReader implements AutoCloseable {
             }
             if (count != labelCount) {
                 throw images.format("MNIST image and label counts differ, images=" + count + ", labels="
-                    + labelCount + ", labelsFile=" + labelsFile);
+                    + labelCount + ", labelsFile=" + UntrustedText.quote(labelsFile));
             }
             if (expectedCount >= 0 && count != expectedCount) {
                 throw images.format("not the standard MNIST " + name + " split, expected count=" + expectedCount
@@ -107,7 +108,8 @@ final class IdxReader implements AutoCloseable {
             raw = Files.newInputStream(file);
             return new IdxReader(file, gzip, gzip ? new GZIPInputStream(raw, BUFFER_BYTES) : raw);
         } catch (final NoSuchFileException e) {
-            throw new MnistException(Reason.NOT_FOUND, file, "MNIST file not found, file=" + file, e);
+            throw new MnistException(Reason.NOT_FOUND, file, "MNIST file not found, file=" + UntrustedText.quote(file),
+                e);
         } catch (final IOException e) {
             closeQuietly(raw);
             throw failure(file, gzip, e);
@@ -199,7 +201,7 @@ final class IdxReader implements AutoCloseable {
     }
 
     private MnistException format(final String message) {
-        return new MnistException(Reason.FORMAT, file, message + ", file=" + file);
+        return new MnistException(Reason.FORMAT, file, message + ", file=" + UntrustedText.quote(file));
     }
 
     @Override
@@ -210,10 +212,11 @@ final class IdxReader implements AutoCloseable {
     private static MnistException failure(final Path file, final boolean gzip, final IOException e) {
         if (gzip) {
             return new MnistException(Reason.CORRUPT_GZIP, file,
-                "cannot decompress MNIST file, it is not gzip data or is corrupt or cut short, file=" + file
-                    + ", cause=" + e, e);
+                "cannot decompress MNIST file, it is not gzip data or is corrupt or cut short, file="
+                    + UntrustedText.quote(file) + ", cause=" + UntrustedText.quote(e), e);
         }
-        return new MnistException(Reason.UNREADABLE, file, "cannot read MNIST file, file=" + file + ", cause=" + e, e);
+        return new MnistException(Reason.UNREADABLE, file, "cannot read MNIST file, file=" + UntrustedText.quote(file)
+            + ", cause=" + UntrustedText.quote(e), e);
     }
 
     private static void closeQuietly(final InputStream stream) {

@@ -1,6 +1,7 @@
 package dev.obscura.data;
 
 import dev.obscura.data.MnistException.Reason;
+import dev.obscura.text.UntrustedText;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,10 @@ import java.util.Optional;
  *       directory above it;</li>
  *   <li>else the first {@value #DEFAULT_DIRECTORY} found in the project root or any directory above it, when the
  *       project root is known: the system property {@value #PROJECT_ROOT_PROPERTY}, which the {@code obscura}
- *       launcher sets to its checkout, so the command finds the data from any working directory.</li>
+ *       launcher sets to its checkout, so the command finds the data from any working directory;</li>
+ *   <li>else the download cache, {@link MnistDownload#defaultCacheDirectory()}{@code /mnist}: found there by
+ *       {@link #locate(Optional)} when it holds the files, and fetched there by {@link #locateOrDownload} (from the
+ *       public mirrors, each file checked against its published SHA-256) when it does not.</li>
  * </ol>
  * For a checkout at {@code PROJECT} with the data beside it, the default is {@code PROJECT/../shared/data/mnist}:
  * found from {@code PROJECT} or any folder inside it by the working-directory search, and from anywhere else by the
@@ -114,7 +118,9 @@ public final class Mnist {
      * The directory to read MNIST from: {@code explicit} when present, else the system property
      * {@value #PROPERTY}, else the environment variable {@value #ENVIRONMENT}, else the default
      * {@value #DEFAULT_DIRECTORY} in the working directory or the nearest directory above it, else the default in
-     * the project root ({@value #PROJECT_ROOT_PROPERTY}, when set) or the nearest directory above it.
+     * the project root ({@value #PROJECT_ROOT_PROPERTY}, when set) or the nearest directory above it, else the
+     * download cache ({@link MnistDownload#defaultCacheDirectory()}) when it holds the four files. Never downloads:
+     * {@link #locateOrDownload} does.
      *
      * @throws MnistException ({@link Reason#NOT_FOUND}) when the chosen directory does not exist or lacks a file,
      *     or no directory is configured and no default exists; the message names every place looked in and says
@@ -123,20 +129,78 @@ public final class Mnist {
     public static Path locate(final Optional<Path> explicit) {
         final String root = System.getProperty(PROJECT_ROOT_PROPERTY);
         return locate(explicit, System.getProperty(PROPERTY), System.getenv(ENVIRONMENT),
-            Path.of("").toAbsolutePath(), root == null || root.isBlank() ? null : Path.of(root));
-    }
-
-    /** {@link #locate(Optional)} with no project root, for tests. */
-    static Path locate(final Optional<Path> explicit, final String property, final String environment,
-        final Path workingDirectory) {
-        return locate(explicit, property, environment, workingDirectory, null);
+            Path.of("").toAbsolutePath(), root == null || root.isBlank() ? null : Path.of(root),
+            MnistDownload.defaultCacheDirectory().resolve(MnistDownload.CACHE_SUBDIRECTORY));
     }
 
     /**
-     * {@link #locate(Optional)} with the property, environment, working directory and project root (null when
-     * unknown) given, for tests.
+     * The directory to read MNIST from, as {@link #locate(Optional)} finds it, except that when nothing is
+     * configured and no default exists it is {@code download}'s directory, fetched there first unless it already
+     * holds the four files with their published checksums. A directory that is configured ({@code explicit},
+     * {@value #PROPERTY}, {@value #ENVIRONMENT}) and lacks the files is an error, never a download.
+     *
+     * @throws MnistException ({@link Reason#NOT_FOUND}) when a configured directory lacks the files, or the download
+     *     fails: then in two lines, what is missing and why, then the option that fixes it
+     */
+    public static Path locateOrDownload(final Optional<Path> explicit, final MnistDownload download) {
+        final String root = System.getProperty(PROJECT_ROOT_PROPERTY);
+        return locateOrDownload(explicit, System.getProperty(PROPERTY), System.getenv(ENVIRONMENT),
+            Path.of("").toAbsolutePath(), root == null || root.isBlank() ? null : Path.of(root), download);
+    }
+
+    /** {@link #locateOrDownload(Optional, MnistDownload)} with the settings given, for tests. */
+    static Path locateOrDownload(final Optional<Path> explicit, final String property, final String environment,
+        final Path workingDirectory, final Path projectRoot, final MnistDownload download) {
+        Objects.requireNonNull(download, "download");
+        final Path found = find(explicit, property, environment, workingDirectory, projectRoot);
+        if (found != null) {
+            return found;
+        }
+        return download.complete() ? download.directory() : download.fetch();
+    }
+
+    /** {@link #locate(Optional)} with no project root and no cache, for tests. */
+    static Path locate(final Optional<Path> explicit, final String property, final String environment,
+        final Path workingDirectory) {
+        return locate(explicit, property, environment, workingDirectory, null, null);
+    }
+
+    /** {@link #locate(Optional)} with no cache, for tests. */
+    static Path locate(final Optional<Path> explicit, final String property, final String environment,
+        final Path workingDirectory, final Path projectRoot) {
+        return locate(explicit, property, environment, workingDirectory, projectRoot, null);
+    }
+
+    /**
+     * {@link #locate(Optional)} with the property, environment, working directory, project root and cache (null
+     * when unknown) given, for tests.
      */
     static Path locate(final Optional<Path> explicit, final String property, final String environment,
+        final Path workingDirectory, final Path projectRoot, final Path cache) {
+        final Path found = find(explicit, property, environment, workingDirectory, projectRoot);
+        if (found != null) {
+            return found;
+        }
+        if (cache != null && missing(cache).isEmpty()) {
+            return cache;
+        }
+        final Path start = workingDirectory.toAbsolutePath().normalize();
+        final Path root = projectRoot == null ? null : projectRoot.toAbsolutePath().normalize();
+        throw new MnistException(Reason.NOT_FOUND, null, "MNIST data not found: no " + DATA_FLAG
+            + " DIR given, " + ENVIRONMENT + " and -D" + PROPERTY + " are not set, and there is no "
+            + DEFAULT_DIRECTORY + " in workingDirectory=" + UntrustedText.quote(start) + " or any directory above it"
+            + (root == null ? " (the project root is unknown: -D" + PROJECT_ROOT_PROPERTY + " is not set)"
+                : ", nor in projectRoot=" + UntrustedText.quote(root) + " (-D" + PROJECT_ROOT_PROPERTY
+                    + ") or any directory above it")
+            + (cache == null ? "" : ", nor in the download cache " + UntrustedText.quote(cache)) + ". "
+            + whereToPut());
+    }
+
+    /**
+     * The configured directory ({@code explicit}, {@code property}, {@code environment}, checked: an error when it
+     * lacks the files), else the default found from the working directory or the project root, else null.
+     */
+    private static Path find(final Optional<Path> explicit, final String property, final String environment,
         final Path workingDirectory, final Path projectRoot) {
         Objects.requireNonNull(explicit, "explicit");
         if (explicit.isPresent()) {
@@ -151,20 +215,17 @@ public final class Mnist {
         final Path start = workingDirectory.toAbsolutePath().normalize();
         final Path fromStart = findUpward(start);
         if (fromStart != null) {
-            return checkDirectory(fromStart, "the default location, found from workingDirectory=" + start);
+            return checkDirectory(fromStart, "the default location, found from workingDirectory="
+                + UntrustedText.quote(start));
         }
         // The project root comes second: a data directory near where the user works wins over the checkout's.
         final Path root = projectRoot == null ? null : projectRoot.toAbsolutePath().normalize();
         final Path fromRoot = root == null ? null : findUpward(root);
         if (fromRoot != null) {
-            return checkDirectory(fromRoot, "the default location, found from projectRoot=" + root);
+            return checkDirectory(fromRoot, "the default location, found from projectRoot="
+                + UntrustedText.quote(root));
         }
-        throw new MnistException(Reason.NOT_FOUND, null, "MNIST data not found: no " + DATA_FLAG
-            + " DIR given, " + ENVIRONMENT + " and -D" + PROPERTY + " are not set, and there is no "
-            + DEFAULT_DIRECTORY + " in workingDirectory=" + start + " or any directory above it"
-            + (root == null ? " (the project root is unknown: -D" + PROJECT_ROOT_PROPERTY + " is not set)"
-                : ", nor in projectRoot=" + root + " (-D" + PROJECT_ROOT_PROPERTY + ") or any directory above it")
-            + ". " + whereToPut());
+        return null;
     }
 
     /** The first {@value #DEFAULT_DIRECTORY} that is a directory in {@code start} or a directory above it, or null. */
@@ -192,20 +253,28 @@ public final class Mnist {
     /** {@code directory}, when it exists and holds the four files. */
     private static Path checkDirectory(final Path directory, final String source) {
         if (!Files.isDirectory(directory)) {
-            throw new MnistException(Reason.NOT_FOUND, directory, "MNIST data not found: directory=" + directory
-                + " (from " + source + ") does not exist or is not a directory. " + whereToPut());
+            throw new MnistException(Reason.NOT_FOUND, directory, "MNIST data not found: directory="
+                + UntrustedText.quote(directory) + " (from " + source + ") does not exist or is not a directory. "
+                + whereToPut());
         }
+        final List<String> missing = missing(directory);
+        if (!missing.isEmpty()) {
+            throw new MnistException(Reason.NOT_FOUND, directory, "MNIST data not found: directory="
+                + UntrustedText.quote(directory) + " (from " + source + ") does not hold every file, missing="
+                + missing + ". " + whereToPut());
+        }
+        return directory;
+    }
+
+    /** The files of {@link #FILES} that {@code directory} holds neither compressed nor uncompressed. */
+    private static List<String> missing(final Path directory) {
         final List<String> missing = new ArrayList<>();
         for (final String name : FILES) {
             if (file(directory, name) == null) {
                 missing.add(name);
             }
         }
-        if (!missing.isEmpty()) {
-            throw new MnistException(Reason.NOT_FOUND, directory, "MNIST data not found: directory=" + directory
-                + " (from " + source + ") does not hold every file, missing=" + missing + ". " + whereToPut());
-        }
-        return directory;
+        return missing;
     }
 
     /** {@code name} in {@code directory}, else the same name without {@code .gz}, else null. */

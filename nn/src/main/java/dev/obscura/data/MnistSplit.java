@@ -20,7 +20,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe: the data is never written after construction and is never handed out except as
  * copies or read-only views; any number of threads may read one split, or views of it, at once.
  */
-public final class MnistSplit {
+public final class MnistSplit implements LabelledImages {
     /** Rows per image. */
     public static final int ROWS = 28;
     /** Columns per image. */
@@ -65,17 +65,31 @@ public final class MnistSplit {
         return NORMALISED[pixel];
     }
 
+    /** {@code [1, 28, 28]}: one channel of {@link #ROWS} x {@link #COLS}. */
+    @Override
+    public int[] imageShape() {
+        return new int[] {1, ROWS, COLS};
+    }
+
+    /** {@value #PIXELS}. */
+    @Override
+    public int imageSize() {
+        return PIXELS;
+    }
+
     /** {@code "train"} or {@code "test"}; views keep their parent's name. */
     public String name() {
         return name;
     }
 
     /** Number of images (and labels). */
+    @Override
     public int count() {
         return count;
     }
 
     /** The label 0..9 of image {@code index}. */
+    @Override
     public int label(final int index) {
         checkIndex(index);
         return labels[offset + index];
@@ -124,6 +138,7 @@ public final class MnistSplit {
      *
      * @throws IndexOutOfBoundsException when the range is outside the split or a destination is too short
      */
+    @Override
     public void copyBatch(final int from, final int batch, final float[] dstImages, final int[] dstLabels) {
         if (from < 0 || batch < 0 || from > count - batch) {
             throw new IndexOutOfBoundsException("batch out of range, from=" + from + ", batch=" + batch
@@ -145,6 +160,7 @@ public final class MnistSplit {
      * @throws IndexOutOfBoundsException when the slice of {@code indices} is out of range, an index is outside the
      *     split, or a destination is too short
      */
+    @Override
     public void copyBatch(final int[] indices, final int indicesFrom, final int batch, final float[] dstImages,
         final int[] dstLabels) {
         Objects.requireNonNull(indices, "indices");

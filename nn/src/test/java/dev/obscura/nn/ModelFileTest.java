@@ -12,7 +12,11 @@ import dev.obscura.nn.autograd.Variable;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.TensorEngine;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
+import dev.obscura.nn.io.ModelFileDescriptor;
+import dev.obscura.nn.io.HostileModelFiles;
 import dev.obscura.nn.io.ModelFormatException.Reason;
 import dev.obscura.nn.io.ModelFormatException;
 import dev.obscura.nn.layers.AvgPool2d;
@@ -27,6 +31,7 @@ import dev.obscura.nn.loss.SoftmaxCrossEntropy;
 import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.nn.optim.Sgd;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -98,12 +103,12 @@ class ModelFileTest {
     }
 
     private static int archLength(final byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(ModelFile.HEADER_BYTES);
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(ModelFileDescriptor.HEADER_LENGTH);
     }
 
     /** Offset of the first parameter's values (0.conv2d.weight, rank 4). */
     private static int firstValuesOffset(final byte[] bytes) {
-        final int nameAt = ModelFile.HEADER_BYTES + 4 + archLength(bytes) + 4;
+        final int nameAt = ModelFileDescriptor.HEADER_LENGTH + 4 + archLength(bytes) + 4;
         final int nameLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(nameAt);
         return nameAt + 4 + nameLength + 4 + 4 * 4;
     }
@@ -136,7 +141,7 @@ class ModelFileTest {
 
         assertSameValues(values(trained), values(loaded));
         assertArrayEquals(logits(trained), logits(loaded));
-        assertEquals(ModelFile.capture(trained, engine), ModelFile.read(file));
+        assertEquals(ModelBinding.capture(trained, engine), ModelFile.read(file));
         assertEquals(33_542, ModelFile.read(file).valueCount());
     }
 
@@ -166,8 +171,8 @@ class ModelFileTest {
         final ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         final byte[] magic = new byte[8];
         buf.get(magic);
-        assertEquals(ModelFile.MAGIC, new String(magic, StandardCharsets.US_ASCII));
-        assertEquals(ModelFile.VERSION, buf.getInt());
+        assertEquals(ModelFileDescriptor.MAGIC, new String(magic, StandardCharsets.US_ASCII));
+        assertEquals(ModelFileDescriptor.VERSION, buf.getInt());
         assertEquals(bytes.length, buf.getLong());
         final byte[] arch = new byte[buf.getInt()];
         buf.get(arch);
@@ -180,8 +185,29 @@ class ModelFileTest {
         assertEquals(4, buf.getInt());
         assertArrayEquals(new int[] {16, 1, 5, 5}, new int[] {buf.getInt(), buf.getInt(), buf.getInt(), buf.getInt()});
         assertEquals(MnistCnn.create(engine, 1).parameters().get(0).value().data()[0], buf.getFloat());
-        assertEquals(MNIST_NAMES, ModelFile.parameterNames(MnistCnn.create(engine, 1)));
-        assertEquals(MNIST_NAMES, ModelFile.read(file).parameters().stream().map(ModelFile.Parameter::name).toList());
+        assertEquals(MNIST_NAMES, ModelBinding.parameterNames(MnistCnn.create(engine, 1)));
+        assertEquals(MNIST_NAMES,
+            ModelFile.read(file).parameters().stream().map(ModelData.Parameter::name).toList());
+    }
+
+    /** A file written by the code before the reader streamed (commit 49f08f6): what every version 1 file looks like. */
+    private static final String VERSION_1_FILE = "4f4253434d4f444c0100000090000000000000001800000053657175656e7469616c"
+        + "284c696e6561722c2052654c5529020000000f000000302e6c696e6561722e7765696768740200000002000000030000000000003f"
+        + "0000a0bf000040406f12833a0000e0c0000000000d000000302e6c696e6561722e6269617301000000020000000000003e000000c0"
+        + "4ba6a0d3";
+
+    @Test
+    void shouldReadAndWriteFilesOfTheEarlierCodeByteForByte() throws IOException {
+        final ModelData data = new ModelData("Sequential(Linear, ReLU)", List.of(
+            new ModelData.Parameter("0.linear.weight", new int[] {2, 3},
+                new float[] {0.5f, -1.25f, 3f, 1e-3f, -7f, 0f}),
+            new ModelData.Parameter("0.linear.bias", new int[] {2}, new float[] {0.125f, -2f})));
+        final byte[] earlier = java.util.HexFormat.of().parseHex(VERSION_1_FILE);
+        assertArrayEquals(earlier, ModelFile.encode(data));
+        final Path file = Files.write(dir.resolve("earlier.obscura"), earlier);
+        assertEquals(data, ModelFile.read(file));
+        ModelFile.write(data, dir.resolve("again.obscura"));
+        assertArrayEquals(earlier, Files.readAllBytes(dir.resolve("again.obscura")));
     }
 
     @Test
@@ -189,7 +215,7 @@ class ModelFileTest {
         final Path file = dir.resolve("model.obm");
         ModelFile.save(MnistCnn.create(engine, 1), engine, file);
         ModelFile.save(MnistCnn.create(engine, 2), engine, file);
-        assertEquals(ModelFile.capture(MnistCnn.create(engine, 2), engine), ModelFile.read(file));
+        assertEquals(ModelBinding.capture(MnistCnn.create(engine, 2), engine), ModelFile.read(file));
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
         }
@@ -248,7 +274,7 @@ class ModelFileTest {
     void shouldCatchAFlippedByteAnywhereAfterTheHeaderByItsChecksum() throws IOException {
         final byte[] bytes = Files.readAllBytes(saved(1));
         final List<Integer> offsets = new ArrayList<>();
-        for (int i = ModelFile.HEADER_BYTES; i < 600; i++) {
+        for (int i = ModelFileDescriptor.HEADER_LENGTH; i < 600; i++) {
             offsets.add(i);
         }
         for (int i = 600; i < bytes.length; i += 997) {
@@ -306,6 +332,113 @@ class ModelFileTest {
         assertFalse(Files.exists(file));
     }
 
+    // ------------------------------------------------------------------------------------------- hostile files
+
+    /** Bytes this thread allocates while {@code action} runs. */
+    private static long allocatedBy(final Runnable action) {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        action.run();
+        return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    private Path sparse(final String name, final long length, final byte[] header) {
+        return HostileModelFiles.sparse(dir.resolve(name), length, header);
+    }
+
+    private static byte[] header(final long declared) {
+        return HostileModelFiles.header(declared);
+    }
+
+    private static final long BOUNDED_ALLOCATION = 8 << 20;
+
+    @Test
+    void shouldCheckTheHeaderAgainstTheFilesLengthBeforeReadingTheBody() throws IOException {
+        // 1 GB each, sparse: reading one whole would allocate 1 GB.
+        final long gigabyte = 1L << 30;
+        final Path zeros = sparse("zeros.obscura", gigabyte, new byte[0]);
+        final Path claimsLittle = sparse("claims-little.obscura", gigabyte, header(64));
+        final Path claimsMore = sparse("claims-more.obscura", gigabyte, header(2_000_000_000L));
+        final ModelFormatException[] failure = new ModelFormatException[1];
+        final Runnable[] reads = {
+            () -> failure[0] = assertThrows(ModelFormatException.class, () -> ModelFile.read(zeros)),
+            () -> failure[0] = assertThrows(ModelFormatException.class, () -> ModelFile.read(claimsLittle)),
+            () -> failure[0] = assertThrows(ModelFormatException.class, () -> ModelFile.read(claimsMore)),
+        };
+        final Reason[] reasons = {Reason.BAD_MAGIC, Reason.TRAILING_BYTES, Reason.TRUNCATED};
+        for (int i = 0; i < reads.length; i++) {
+            final long allocated = allocatedBy(reads[i]);
+            assertEquals(reasons[i], failure[0].reason(), failure[0].getMessage());
+            assertTrue(allocated < BOUNDED_ALLOCATION, reasons[i] + ": allocated " + allocated + " bytes");
+        }
+        assertMentions(failure[0], "expected=crc32c", "declaredLength=2000000000", "fileLength=" + gigabyte);
+    }
+
+    @Test
+    void shouldStreamTheChecksumOfAWholeFileWithoutHoldingIt() throws IOException {
+        final long length = 1L << 28;
+        final Path file = sparse("big.obscura", length, header(length));
+        final ModelFormatException[] failure = new ModelFormatException[1];
+        final long allocated = allocatedBy(
+            () -> failure[0] = assertThrows(ModelFormatException.class, () -> ModelFile.read(file)));
+        // The heap of the test JVM holds 256 MB; a smaller one refuses the file before reading it.
+        assertTrue(failure[0].reason() == Reason.CHECKSUM_MISMATCH || failure[0].reason() == Reason.TOO_LARGE,
+            failure[0].getMessage());
+        assertTrue(allocated < BOUNDED_ALLOCATION, "allocated " + allocated + " bytes");
+    }
+
+    /** No terminal control can pass: every character is printable or an escape's text. */
+    private static void assertInert(final String message) {
+        for (int i = 0; i < message.length(); i++) {
+            final char c = message.charAt(i);
+            assertFalse(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT,
+                "character " + (int) c + " at " + i);
+        }
+    }
+
+    private Path hostile(final String architecture, final String firstName) {
+        return HostileModelFiles.withStrings(dir.resolve("hostile.obscura"), architecture, firstName);
+    }
+
+    @Test
+    void shouldQuoteStringsFromTheFileInEveryMessage() {
+        final String ansi = "\u001b[2J\u001b[31mSequential(Evil)\u001b[0m\n\rforged line";
+        final Path colours = hostile(ansi, MNIST_NAMES.get(0));
+        final ModelFormatException arch = assertThrows(ModelFormatException.class,
+            () -> ModelFile.load(colours, MnistCnn.create(engine, 2), engine));
+        assertEquals(Reason.ARCHITECTURE_MISMATCH, arch.reason());
+        assertInert(arch.getMessage());
+        assertMentions(arch, "file=\"\\u001b[2J\\u001b[31mSequential(Evil)\\u001b[0m\\n\\rforged line\"");
+
+        // The largest architecture the format allows, 64 KiB: the message stays one short line.
+        final Path huge = hostile("A".repeat(ModelFileDescriptor.MAX_ARCHITECTURE_LENGTH), MNIST_NAMES.get(0));
+        final ModelFormatException long1 = assertThrows(ModelFormatException.class,
+            () -> ModelFile.load(huge, MnistCnn.create(engine, 2), engine));
+        assertTrue(long1.getMessage().length() < 600, long1.getMessage().length() + " chars");
+        assertMentions(long1, "(65536 chars)");
+
+        final String name = "\u202e" + "\u001b]0;title\u0007".repeat(60);
+        final Path names = hostile(ModelBinding.architecture(MnistCnn.create(engine, 1)), name);
+        final ModelFormatException param = assertThrows(ModelFormatException.class,
+            () -> ModelFile.load(names, MnistCnn.create(engine, 2), engine));
+        assertEquals(Reason.PARAMETER_NAME_MISMATCH, param.reason());
+        assertInert(param.getMessage());
+        assertTrue(param.getMessage().length() < 400, param.getMessage().length() + " chars");
+        assertMentions(param, "fileParameter=\"\\u202e\\u001b]0;title\\u0007");
+    }
+
+    @Test
+    void shouldQuoteANameInAMalformedRecord() throws IOException {
+        final byte[] bytes = Files.readAllBytes(hostile("Sequential(Linear)", "bad\nname"));
+        final int nameAt = ModelFileDescriptor.HEADER_LENGTH + 4 + archLength(bytes) + 4;
+        final int rankAt = nameAt + 4 + "bad\nname".length();
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(rankAt, 0);
+        final ModelFormatException e = decodeFails(reseal(bytes), Reason.MALFORMED);
+        assertMentions(e, "parameter=\"bad\\nname\"", "rank=0");
+        assertInert(e.getMessage());
+    }
+
     // ------------------------------------------------------------------------------------------- model errors
 
     private static <T> Sequential<T> cnn(final TensorEngine<T> e, final int hidden, final boolean maxPool,
@@ -348,7 +481,7 @@ class ModelFileTest {
     void shouldRejectAnotherParameterCount() {
         final SplittableRandom random = new SplittableRandom(1);
         assertLoadFails(Sequential.of(new Flatten<>(), new Linear<>(engine, 784, 10, random)),
-            Reason.PARAMETER_COUNT_MISMATCH, "file=8", "model=2", "modelArchitecture=Sequential(Flatten, Linear)");
+            Reason.PARAMETER_COUNT_MISMATCH, "file=8", "model=2", "modelArchitecture=\"Sequential(Flatten, Linear)\"");
     }
 
     @Test
@@ -365,9 +498,9 @@ class ModelFileTest {
     @Test
     void shouldApplyAPlaceholderOfTheModelsOwnShapes() {
         final Sequential<PlainTensor> model = MnistCnn.create(engine, 1);
-        final ModelFile.ModelData placeholder = ModelFile.placeholder(model, engine);
-        assertEquals(MNIST_NAMES, placeholder.parameters().stream().map(ModelFile.Parameter::name).toList());
-        ModelFile.apply(placeholder, model, engine);
+        final ModelData placeholder = ModelBinding.placeholder(model, engine);
+        assertEquals(MNIST_NAMES, placeholder.parameters().stream().map(ModelData.Parameter::name).toList());
+        ModelBinding.apply(placeholder, model, engine);
         for (final float[] v : values(model)) {
             assertArrayEquals(new float[v.length], v);
         }

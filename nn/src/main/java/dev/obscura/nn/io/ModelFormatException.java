@@ -3,16 +3,18 @@ package dev.obscura.nn.io;
 import java.util.Objects;
 
 /**
- * A model file ({@link ModelFile}) that cannot be read, or that does not fit the model it is loaded into. The
- * message states what is wrong as {@code key=value} facts (file, offset, parameter name and index, expected and found
- * shapes, checksums) and never a parameter's value; {@link #reason()} tells the cases apart programmatically.
+ * A model file ({@link ModelFile}) that cannot be read, or that does not fit the model it is loaded into
+ * ({@link ModelBinding}). The message states what is wrong as {@code key=value} facts (file, offset, parameter name
+ * and index, expected and found shapes, checksums), with every string taken from the file quoted
+ * ({@code dev.obscura.text.UntrustedText}), and never a parameter's value; {@link #reason()} tells the cases apart
+ * programmatically.
  */
 public final class ModelFormatException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /** What is wrong. */
     public enum Reason {
-        /** The file does not start with {@link ModelFile#MAGIC}: not a model file. */
+        /** The file does not start with {@link ModelFileDescriptor#MAGIC}: not a model file. */
         BAD_MAGIC,
         /** The format version is not one this code reads. */
         UNSUPPORTED_VERSION,
@@ -38,7 +40,12 @@ public final class ModelFormatException extends RuntimeException {
          * A parameter value is finite but the engine cannot hold it (for example it lies outside the fixed-point
          * range of a secure engine).
          */
-        VALUE_OUT_OF_RANGE
+        VALUE_OUT_OF_RANGE,
+        /**
+         * The file is well formed as far as was read, but its values cannot fit in this JVM's heap (the file is longer
+         * than the heap's limit, or one parameter's array cannot be allocated): nothing was loaded.
+         */
+        TOO_LARGE
     }
 
     private final Reason reason;

@@ -11,6 +11,9 @@ import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.SecureEngine;
 import dev.obscura.nn.engine.TensorEngine;
+import dev.obscura.nn.engine.Reveal;
+import dev.obscura.nn.io.ModelBinding;
+import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.io.ModelFormatException;
 import dev.obscura.nn.layers.Conv2d;
@@ -30,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link ModelFile} across engines, with 2 parties in-process at the default f = 16: a model saved from
  * {@link PlainEngine} loaded into a {@link SecureEngine} (the owner shares the file's weights, the other party applies
- * a {@link ModelFile#placeholder}), and a model saved from a {@link SecureEngine} (revealed) loaded into a
+ * a {@link ModelBinding#placeholder}), and a model saved from a {@link SecureEngine} (revealed) loaded into a
  * {@link PlainEngine}. The small CNN (Conv2d 1->2 3x3, ReLU, MaxPool2d 2, Flatten, Linear 18->4) on two 8x8 images
  * must give the plaintext logits within {@link #LOGIT_TOLERANCE}, the bound of {@code SecureEngineTest} (fixed-point
  * encoding and one truncation per product, a few ulps of 2^-16); revealed weights are within
@@ -87,9 +90,9 @@ final class ModelFileSecureTest {
         final List<float[]> secure = LocalParties.builder().parties(PARTIES).build().run(ops -> {
             final SecureEngine e = new SecureEngine(ops, OWNER);
             final Module<SecretTensor> net = model(e, 2);
-            final ModelFile.ModelData data = ops.session().partyId() == OWNER
-                ? ModelFile.read(file) : ModelFile.placeholder(net, e);
-            ModelFile.apply(data, net, e);
+            final ModelData data = ops.session().partyId() == OWNER
+                ? ModelFile.read(file) : ModelBinding.placeholder(net, e);
+            ModelBinding.apply(data, net, e);
             try {
                 return logits(e, net);
             } finally {
@@ -109,7 +112,7 @@ final class ModelFileSecureTest {
             final SecureEngine e = new SecureEngine(ops, OWNER);
             final Module<SecretTensor> net = model(e, 3);
             try {
-                final ModelFile.ModelData data = ModelFile.capture(net, e);
+                final ModelData data = ModelBinding.capture(net, e);
                 if (ops.session().partyId() == OWNER) {
                     ModelFile.write(data, file);
                 }
@@ -131,6 +134,29 @@ final class ModelFileSecureTest {
     }
 
     @Test
+    void shouldOpenTheCapturedWeightsToTheOwnerOnly() {
+        final List<ModelData> captured = LocalParties.builder().parties(PARTIES).build().run(ops -> {
+            final SecureEngine e = new SecureEngine(ops, OWNER);
+            final Module<SecretTensor> net = model(e, 8);
+            try {
+                return ModelBinding.capture(net, e, Reveal.toParty(ops, OWNER));
+            } finally {
+                release(e, net);
+            }
+        });
+        assertEquals(null, captured.get(1 - OWNER), "the other party learns nothing");
+        final PlainEngine plain = new PlainEngine();
+        final ModelData expected = ModelBinding.capture(model(plain, 8), plain);
+        final ModelData owner = captured.get(OWNER);
+        assertEquals(expected.architecture(), owner.architecture());
+        for (int i = 0; i < expected.parameters().size(); i++) {
+            assertEquals(expected.parameters().get(i).name(), owner.parameters().get(i).name());
+            assertClose(expected.parameters().get(i).values(), owner.parameters().get(i).values(), WEIGHT_TOLERANCE,
+                "parameter " + i);
+        }
+    }
+
+    @Test
     void shouldRefuseAWeightOutsideTheFixedPointRangeNamingTheParameterAndChangeNothing() {
         final PlainEngine plain = new PlainEngine();
         final Module<PlainTensor> trained = model(plain, 5);
@@ -145,7 +171,7 @@ final class ModelFileSecureTest {
             final List<SecretTensor> before = net.parameters().stream().map(Variable::value).toList();
             final boolean owner = ops.session().partyId() == OWNER;
             try {
-                ModelFile.apply(owner ? ModelFile.read(file) : ModelFile.placeholder(net, e), net, e);
+                ModelBinding.apply(owner ? ModelFile.read(file) : ModelBinding.placeholder(net, e), net, e);
                 return "applied";
             } catch (final ModelFormatException x) {
                 for (int i = 0; i < before.size(); i++) {
