@@ -68,7 +68,7 @@ final class TcpParties {
                         ends[t.self()] = System.nanoTime();
                         f.complete(result);
                     } else {
-                        suite.helperRoles().get(t.self() - parties).program().run(t, backend);
+                        suite.helperRoles().get(t.self() - parties).run(t, backend);
                         ends[t.self()] = System.nanoTime();
                         f.complete(null);
                     }
