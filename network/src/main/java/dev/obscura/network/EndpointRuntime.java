@@ -42,9 +42,10 @@ import java.util.function.Function;
  * for its time-out, and is thrown as an {@link EndpointFailedException} whose one-line message names the endpoint
  * that failed first. The runtime is then closed.
  *
- * <p>Preprocessing files: a party given {@link Context#preprocessing(Path)} is served by its file (checked by
- * {@link PreprocessingFile#open}) and connects to the other parties only: the dealer made the files ahead of time
- * ({@link #writePreprocessing}) and need not run. A party given {@link Context#recordPlan(Path)} writes the plan of
+ * <p>Preprocessing files: a party given {@link Context#preprocessing(Path)} is served by its file and connects to
+ * the other parties only: the dealer made the files ahead of time ({@link #writePreprocessing}) and need not run. The
+ * file is checked ({@link PreprocessingFile#check}) before the party connects, so that a wrong file fails at once
+ * (the peers then see a party that never joined), and claimed (marked used) once the peers are connected. A party given {@link Context#recordPlan(Path)} writes the plan of
  * what it computed when it closes, the input of {@link #writePreprocessing}.
  *
  * <p>Not thread-safe: one thread runs an endpoint.
@@ -104,15 +105,20 @@ public final class EndpointRuntime implements AutoCloseable {
     }
 
     private void start() {
+        if (context.preprocessing != null) {
+            // Checked before connecting, so that a wrong file is reported at once, not after the peers' wait.
+            file = PreprocessingFile.check(context.preprocessing, new PreprocessingFile.Expected(self,
+                config.parties(), config.digest(), context.computation, PemFiles.authority(config),
+                config.helpers().get(0).name()));
+        }
         transport = TcpTransport.open(new TcpTransport.Context().config(config).self(self)
             .emulation(context.emulation).tlsProvider(context.tlsProvider).partiesOnly(context.preprocessing != null));
         if (!isParty()) {
             return;
         }
         ProtocolSuite suite = context.suite;
-        if (context.preprocessing != null) {
-            file = PreprocessingFile.open(context.preprocessing, new PreprocessingFile.Expected(self, config.parties(),
-                config.digest(), context.computation, PemFiles.authority(config), config.helpers().get(0).name()));
+        if (file != null) {
+            file.claim(); // only now: a party that cannot reach its peers keeps its file unused
             LOG.log(Level.INFO, () -> who + ": served by the preprocessing file " + file.path() + " (run "
                 + file.runIdHex().substring(0, 12) + ", " + file.plan().size() + " requests)");
             final PreprocessingFile mine = file;

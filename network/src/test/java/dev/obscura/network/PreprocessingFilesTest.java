@@ -181,16 +181,25 @@ final class PreprocessingFilesTest {
     }
 
     @Test
-    void shouldFailEveryPartyFastWhenOneRefusesItsFileOrTheRunsDiffer() {
+    void shouldFailEveryPartyWhenOneRefusesItsFileOrTheRunsDiffer() {
+        // A party that refuses its file fails before it connects: its peer waits the connect time-out; keep it short.
+        net = Loopback.create(dir.resolve("short"), 2, List.of("dealer"), "insecure-seed = " + SEED
+            + "\nconnect-timeout = 4s\n");
         final Path planFile = dir.resolve("plan.obp");
         recordOnline(planFile);
         final List<PreprocessingFileWriter.Run> runs = makeFiles(planFile, 4);
 
-        // Party 1 holds party 0's file: it refuses it and aborts; party 0 fails at once, naming party 1.
+        // Party 1 holds party 0's file: it refuses it at once, before connecting; party 0 fails when party 1 does
+        // not join, naming it, and its own file stays unused.
+        final long start = System.nanoTime();
         final TcpParties.Outcome<List<double[]>> swapped = offline(List.of(runs.get(0).files().get(0),
             runs.get(0).files().get(0)), 4);
-        assertFailure(swapped, 1, "party 1 failed: preprocessing file");
-        assertFailure(swapped, 0, "party 1 failed");
+        assertFailure(swapped, 1, "party 1 failed: preprocessing file " + runs.get(0).files().get(0)
+            + " refused: it is party 0's file, this is party 1");
+        assertTrue(swapped.endNanos().get(1) - start < 3_000_000_000L, "the refusal does not wait for the peers");
+        assertFailure(swapped, 0, "endpoint 1 (party-1)");
+        assertTrue(!Files.exists(PreprocessingFile.usedMarker(runs.get(0).files().get(0))),
+            "a party that never reached its peers keeps its file unused");
 
         // Files of two runs: the parties notice before computing.
         final TcpParties.Outcome<List<double[]>> mixed = offline(List.of(runs.get(1).files().get(0),

@@ -100,6 +100,10 @@ public final class DealerClient {
     public static DealerClient fromFile(final Session session, final PreprocessingFile file,
                                         final CorrelationCatalogue catalogue) {
         Objects.requireNonNull(catalogue, "catalogue");
+        if (!file.claimed()) {
+            throw new IllegalStateException("the preprocessing file " + file.path() + " was not claimed: open it with"
+                + " PreprocessingFile.open, or claim() it after PreprocessingFile.check");
+        }
         if (file.party() != session.partyId()) {
             throw PreprocessingFile.refuse(PreprocessingFileException.Reason.OTHER_PARTY, file.path(), "it is party "
                 + file.party() + "'s file, this is party " + session.partyId());

@@ -56,9 +56,12 @@ import javax.naming.ldap.Rdn;
  *   <li>it is this party's file, for this deployment's configuration and number of parties;</li>
  *   <li>it serves this computation: the party's computation name and the file's agree, and the file's plan digest
  *       is the digest of the plan it holds;</li>
- *   <li>it was not used before: opening it creates {@code FILE.used} (atomically), and a file whose marker exists
- *       is refused, because correlated randomness used for two computations reveals their inputs.</li>
+ *   <li>it was not used before: {@link #claim()} creates {@code FILE.used} (atomically), and a file whose marker
+ *       exists is refused, because correlated randomness used for two computations reveals their inputs. A claimed
+ *       file counts as used even if the run then fails: it is never served twice.</li>
  * </ol>
+ *
+ * <p>{@link #open} makes every check; {@link #check} all but the claim, which the caller makes later.
  *
  * <p>Then the party's {@link DealerClient#fromFile} serves the computation from it: every request is checked
  * against the file's plan as it is taken, and the last party reads its corrections in order. The parties check that
@@ -91,6 +94,7 @@ public final class PreprocessingFile implements AutoCloseable {
     private final long correctionsEnd;
     private final ByteBuffer chunk;
     private long position;
+    private boolean claimed;
 
     private PreprocessingFile(final Path file, final FileChannel channel, final int party, final byte[] runId,
                               final PreprocessingPlan plan, final Seed seed, final long correctionsStart,
@@ -114,12 +118,24 @@ public final class PreprocessingFile implements AutoCloseable {
      * @throws UncheckedIOException       when the file cannot be read
      */
     public static PreprocessingFile open(final Path file, final Expected expected) {
+        final PreprocessingFile checked = check(file, expected);
+        checked.claim();
+        return checked;
+    }
+
+    /**
+     * Opens {@code file} and makes every check of the class comment except the last: the file is not marked used
+     * yet, and serves nothing until {@link #claim()} (a runner checks its file before it connects, and claims it
+     * once its peers are there).
+     *
+     * @throws PreprocessingFileException naming the file and the failed check
+     * @throws UncheckedIOException       when the file cannot be read
+     */
+    public static PreprocessingFile check(final Path file, final Expected expected) {
         FileChannel channel = null;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
-            final PreprocessingFile opened = verify(file, channel, expected);
-            claim(file, opened);
-            return opened;
+            return verify(file, channel, expected);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot read the preprocessing file " + file, e);
@@ -200,8 +216,7 @@ public final class PreprocessingFile implements AutoCloseable {
         }
         final byte[] seedBytes = read(channel, PreprocessingFileDescriptor.seedOffset(computationBytes, requestBytes),
             SEED_BYTES);
-        final Seed seed = Seed.fromBytes(seedBytes);
-        Arrays.fill(seedBytes, (byte) 0);
+        final Seed seed = Seed.consume(seedBytes);
         final long correctionsAt = PreprocessingFileDescriptor.correctionsOffset(computationBytes, requestBytes);
         final byte[] runId = Arrays.copyOfRange(header.array(), RUN_ID_OFFSET, RUN_ID_OFFSET + RUN_ID_BYTES);
         final long created = header.getLong(CREATED_OFFSET);
@@ -262,18 +277,34 @@ public final class PreprocessingFile implements AutoCloseable {
         }
     }
 
-    /** Marks the file used ({@code FILE.used}, created atomically); a file already marked is refused. */
-    private static void claim(final Path file, final PreprocessingFile opened) throws IOException {
+    /**
+     * Marks the file used ({@code FILE.used}, created atomically), the last check before it serves: a file already
+     * marked is refused (and closed). Idempotent.
+     *
+     * @throws PreprocessingFileException (OLD_RUN) when the file was used before
+     */
+    public void claim() {
+        if (claimed) {
+            return;
+        }
         final Path marker = usedMarker(file);
         try {
-            Files.writeString(marker, "run=" + opened.runIdHex() + " party=" + opened.party + " used="
-                + Instant.now() + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
+            Files.writeString(marker, "run=" + runIdHex() + " party=" + party + " used=" + Instant.now() + "\n",
+                StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (FileAlreadyExistsException e) {
-            opened.close();
+            close();
             throw refuse(Reason.OLD_RUN, file, "it was used before (" + marker.getFileName() + " exists): correlated"
                 + " randomness used for two computations reveals their inputs; ask the dealer for a new run");
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot mark the preprocessing file used: " + marker, e);
         }
+        claimed = true;
+    }
+
+    /** Whether {@link #claim()} marked the file used, so that it may serve. */
+    public boolean claimed() {
+        return claimed;
     }
 
     /** The marker that says {@code file} was used: {@code FILE.used} beside it. */
