@@ -20,13 +20,13 @@ import picocli.CommandLine.Option;
  * file and exits, and the parties take their files with {@code --preprocessing}.
  */
 @Command(name = "dealer", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the dealer of a deployment: online over TLS, or ahead of time into files.",
+    description = {"Run the dealer over TLS, or ahead of time into files.",
         "",
         "Online (the default), the dealer serves the parties' requests for correlated randomness (Beaver triples,"
             + " truncation and comparison masks) until they close their connections.",
         "",
-        "Ahead of time, with --plan and --out, it writes one signed file per party per run (DIR/run-ID/party-N.prep)"
-            + " for the computation the plan describes, and exits. A plan is recorded by a party: `obscura party ..."
+        "Ahead of time, with --plan and --out, it writes one signed file per party per run, in a folder per run"
+            + " under --out, for the computation the plan describes, and exits. A plan is recorded by a party: `obscura party ..."
             + " --record-plan FILE`. Each party then runs with --preprocessing FILE and no dealer online. A file serves"
             + " one run of that computation, for its party and this configuration only; anything else is refused.",
         "",

@@ -23,7 +23,7 @@ final class NetworkOptions {
     static final List<String> SUITES = List.of("additive-dealer", "clear");
 
     @Option(names = "--config", paramLabel = "FILE",
-        description = "The network configuration file that every party and the dealer read (see docs/WIRE_FORMAT.md).")
+        description = "The network configuration file that every party and the dealer read.")
     Path config;
 
     @Option(names = "--emulate-rtt", paramLabel = "TIME",
@@ -40,6 +40,13 @@ final class NetworkOptions {
         description = {"Accept the configuration's insecure-seed, which derives every seed from one value: results"
             + " repeat bit for bit, but anyone who knows it recomputes every share. Tests only."})
     boolean allowInsecureSeed;
+
+    /** Whether an option that applies only with --config was given (for commands where --config is optional). */
+    boolean networkOnly(final CommandLine cmd) {
+        final CommandLine.ParseResult parsed = cmd.getParseResult();
+        return rtt != null || bandwidth != null || allowInsecureSeed
+            || parsed != null && parsed.hasMatchedOption("--allow-insecure-seed");
+    }
 
     /** Whether --config was given. */
     boolean given() {

@@ -5,7 +5,6 @@ import dev.obscura.mpc.Counters;
 import dev.obscura.network.EndpointRuntime;
 import dev.obscura.network.NetworkConfig;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,10 +17,10 @@ import picocli.CommandLine.Option;
  * {@code obscura mnist infer --secure --config FILE --id N}).
  */
 @Command(name = "party", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run one party of a deployment over TLS: a secure matrix product checked against plaintext.",
+    description = {"Run one party over TLS: a secure matrix product, checked.",
         "",
-        "Every party and the dealer read the same configuration (hosts, certificates, suite, time-outs; see"
-            + " docs/WIRE_FORMAT.md) and start in any order: each waits for the others up to the connect-timeout."
+        "Every party and the dealer read the same configuration (hosts, certificates, suite, time-outs; the"
+            + " README shows one) and start in any order: each waits for the others up to the connect-timeout."
             + " Party 0 shares a matrix A, party 1 a matrix B (public test data from --data-seed), the parties"
             + " multiply them on shares and open the product, and each checks it against plaintext and prints the"
             + " time, rounds and bytes. A failure anywhere stops every endpoint at once; the failing one is named.",
@@ -59,14 +58,8 @@ final class PartyCommand implements Runnable {
         description = "Seed of the public test matrices; every party must use the same (default: ${DEFAULT-VALUE}).")
     private long dataSeed;
 
-    @Option(names = "--preprocessing", paramLabel = "FILE",
-        description = {"Take the dealer's correlated randomness from this file (made by `obscura dealer --out`)"
-            + " instead of the dealer online: no dealer process is needed. Used once."})
-    private Path preprocessing;
-
-    @Option(names = "--record-plan", paramLabel = "FILE",
-        description = "Write what this run took from the dealer (shapes only) to FILE, for `obscura dealer --plan`.")
-    private Path recordPlan;
+    @CommandLine.Mixin
+    private PlanOptions plan;
 
     @Override
     public void run() {
@@ -81,8 +74,8 @@ final class PartyCommand implements Runnable {
         MnistCommand.check(cmd, id >= 0 && id < config.parties(), "--id must be a party of " + config.source()
             + ", 0.." + (config.parties() - 1) + ", id=" + id);
         final MatmulCheck check = new MatmulCheck(size[0], size[1], size[2], repeat, dataSeed);
-        final EndpointRuntime.Context context = network.context(cmd, config, id, backend)
-            .computation(check.computation()).preprocessing(preprocessing).recordPlan(recordPlan);
+        final EndpointRuntime.Context context = plan.apply(network.context(cmd, config, id, backend),
+            check.computation());
         final PrintWriter out = cmd.getOut();
         out.println("obscura " + NetworkOptions.describe(config, id, backend, network.emulation(cmd)));
         out.flush();
