@@ -15,9 +15,12 @@ import dev.obscura.protocols.dealer.PreprocessingFileWriter;
 import dev.obscura.protocols.dealer.PreprocessingPlan;
 import dev.obscura.random.SeedSource;
 import dev.obscura.ring.FixedPoint;
+import dev.obscura.text.UntrustedText;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -116,6 +119,9 @@ public final class EndpointRuntime implements AutoCloseable {
         if (!isParty()) {
             return;
         }
+        if (context.computation != null) {
+            agreeOnComputation();
+        }
         ProtocolSuite suite = context.suite;
         if (file != null) {
             file.claim(); // only now: a party that cannot reach its peers keeps its file unused
@@ -129,6 +135,32 @@ public final class EndpointRuntime implements AutoCloseable {
         ops = new SecureOps(suite.init(session));
         if (context.recordPlan != null) {
             recorder().startRecording();
+        }
+    }
+
+    /**
+     * Sends every other party the name of the computation this party runs and checks theirs (one frame each way,
+     * before the session), so that parties started with different options fail at once, naming both computations,
+     * instead of on a frame of the wrong size in the middle of the run.
+     */
+    private void agreeOnComputation() {
+        final byte[] mine = context.computation.getBytes(StandardCharsets.UTF_8);
+        for (int p = 0; p < config.parties(); p++) {
+            if (p != self) {
+                transport.sendBytes(p, mine);
+            }
+        }
+        for (int p = 0; p < config.parties(); p++) {
+            if (p == self) {
+                continue;
+            }
+            final byte[] theirs = transport.receiveBytes(p);
+            if (!Arrays.equals(mine, theirs)) {
+                throw new IllegalStateException("party " + p + " runs " + UntrustedText.quote(new String(theirs,
+                    StandardCharsets.UTF_8), PreprocessingPlan.MAX_COMPUTATION_BYTES) + ", this party "
+                    + UntrustedText.quote(context.computation, PreprocessingPlan.MAX_COMPUTATION_BYTES)
+                    + ": every party must run the same computation, with the same options");
+            }
         }
     }
 
@@ -376,8 +408,10 @@ public final class EndpointRuntime implements AutoCloseable {
 
         /**
          * The name of the computation a party runs, from its public parameters (for example
-         * {@code "matmul m=64 k=64 n=64 data-seed=1"}): what a recorded plan is called and what a preprocessing file
-         * must serve. Required with {@link #preprocessing} and {@link #recordPlan}.
+         * {@code "matmul m=64 k=64 n=64 data-seed=1"}): the parties check when they connect that they all run the
+         * same (a party started with other options fails at once, naming both); it is what a recorded plan is
+         * called and what a preprocessing file must serve. Required with {@link #preprocessing} and
+         * {@link #recordPlan}; optional otherwise.
          */
         public Context computation(final String name) {
             this.computation = name;

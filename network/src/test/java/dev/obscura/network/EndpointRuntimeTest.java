@@ -60,6 +60,26 @@ final class EndpointRuntimeTest {
     }
 
     @Test
+    void shouldRefusePartiesThatRunDifferentComputationsBeforeTheyCompute() {
+        final Loopback net = Loopback.create(dir, 2, List.of("dealer"), "");
+        final TcpParties.Outcome<double[]> out = TcpParties.runtimes(net.config(), new AdditiveSuite(),
+            c -> c.backend(Backends.byName("java")).computation(c.self == 0 ? "matmul m=8 k=8 n=8"
+                : "matmul m=8 k=8 n=9"), ops -> {
+                    throw new AssertionError("no party may compute");
+                });
+        for (final int p : new int[] {0, 1}) {
+            final Throwable t = out.failures().get(p);
+            assertNotNull(t, "party " + p + " did not fail");
+            assertTrue(t.getMessage().contains("every party must run the same computation, with the same options"),
+                t.getMessage());
+        }
+        assertTrue(out.failures().get(0).getMessage().contains("party 0 failed: party 1 runs \"matmul m=8 k=8 n=9\","
+            + " this party \"matmul m=8 k=8 n=8\"") || out.failures().get(0).getMessage().startsWith("party 0 stopped"),
+            out.failures().get(0).getMessage());
+        assertNotNull(out.failures().get(2), "the dealer is told");
+    }
+
+    @Test
     void shouldRunTheClearSuiteWithoutHelpersAndRefuseMisuse() {
         final Loopback net = Loopback.create(dir, 2, List.of(), "");
         final NetworkConfig clear = net.variant("clear.conf", t -> t.replace("suite = additive-dealer",

@@ -139,7 +139,7 @@ final class PreprocessingFilesTest {
         final Path party1 = run.get(1);
 
         assertRefused(Reason.OTHER_PARTY, "it is party 1's file, this is party 0", party1, expected(0, COMPUTATION));
-        assertRefused(Reason.OTHER_COMPUTATION, "serves the computation '" + COMPUTATION + "'", copy(party0, "a"),
+        assertRefused(Reason.OTHER_COMPUTATION, "serves the computation \"" + COMPUTATION + "\"", copy(party0, "a"),
             expected(0, "test matmul-relu 8x3x2"));
         assertRefused(Reason.OTHER_CONFIGURATION, "made for another deployment", copy(party0, "b"),
             new PreprocessingFile.Expected(0, 2, new byte[32], COMPUTATION, PemFiles.authority(net.config()),
@@ -167,7 +167,8 @@ final class PreprocessingFilesTest {
             AdditiveSuite.CORRELATIONS, 2, net.config().digest(), new PreprocessingFileWriter.Signer(
             PemFiles.privateKey(net.config(), party), PemFiles.certificate(net.config(), party)), backend);
         final Path forged = forger.write(dir.resolve("forged"), SeedSource.secure()).files().get(0);
-        assertRefused(Reason.NOT_AUTHENTIC, "signed by 'party-0', not by the dealer", forged, expected(0, COMPUTATION));
+        assertRefused(Reason.NOT_AUTHENTIC, "its certificate names party-0, not the dealer's endpoint dealer", forged,
+            expected(0, COMPUTATION));
         // A CA of another deployment.
         final Loopback other = Loopback.create(dir.resolve("other"), 2, List.of("dealer"), "");
         assertRefused(Reason.NOT_AUTHENTIC, "not issued by the deployment's CA", copy(party0, "c"),

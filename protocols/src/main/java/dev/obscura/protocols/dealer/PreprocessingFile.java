@@ -20,6 +20,7 @@ import static dev.obscura.protocols.dealer.PreprocessingFileDescriptor.VERSION_O
 import dev.obscura.protocols.dealer.PreprocessingFileException.Reason;
 import dev.obscura.random.Seed;
 import dev.obscura.ring.RingTensor;
+import dev.obscura.text.UntrustedText;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -138,7 +139,7 @@ public final class PreprocessingFile implements AutoCloseable {
             return verify(file, channel, expected);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("cannot read the preprocessing file " + file, e);
+            throw new UncheckedIOException("cannot read the preprocessing file " + UntrustedText.quote(file, 1000), e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -211,8 +212,9 @@ public final class PreprocessingFile implements AutoCloseable {
         final byte[] planDigest = Arrays.copyOfRange(header.array(), PLAN_DIGEST_OFFSET,
             PLAN_DIGEST_OFFSET + DIGEST_BYTES);
         if (!computation.equals(expected.computation()) || !MessageDigest.isEqual(planDigest, plan.digest())) {
-            throw refuse(Reason.OTHER_COMPUTATION, file, "it serves the computation '" + quote(computation)
-                + "' (plan " + hex(planDigest, 6) + "), this party runs '" + quote(expected.computation()) + "'");
+            throw refuse(Reason.OTHER_COMPUTATION, file, "it serves the computation " + UntrustedText.quote(computation,
+                PreprocessingPlan.MAX_COMPUTATION_BYTES) + " (plan " + hex(planDigest, 6) + "), this party runs "
+                + UntrustedText.quote(expected.computation(), PreprocessingPlan.MAX_COMPUTATION_BYTES));
         }
         final byte[] seedBytes = read(channel, PreprocessingFileDescriptor.seedOffset(computationBytes, requestBytes),
             SEED_BYTES);
@@ -244,8 +246,8 @@ public final class PreprocessingFile implements AutoCloseable {
         }
         final String name = commonName(cert);
         if (!expected.dealerName().equals(name)) {
-            throw refuse(Reason.NOT_AUTHENTIC, file, "it was signed by '" + quote(name) + "', not by the dealer '"
-                + expected.dealerName() + "'");
+            throw refuse(Reason.NOT_AUTHENTIC, file, "its certificate names " + UntrustedText.quote(name)
+                + ", not the dealer's endpoint " + expected.dealerName());
         }
         return cert;
     }
@@ -371,7 +373,7 @@ public final class PreprocessingFile implements AutoCloseable {
             }
             wipe(chunk);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the preprocessing file " + file, e);
+            throw new UncheckedIOException("cannot read the preprocessing file " + UntrustedText.quote(file, 1000), e);
         }
     }
 
@@ -389,7 +391,8 @@ public final class PreprocessingFile implements AutoCloseable {
     }
 
     static PreprocessingFileException refuse(final Reason reason, final Path file, final String what) {
-        return new PreprocessingFileException(reason, "preprocessing file " + file + " refused: " + what);
+        return new PreprocessingFileException(reason, "preprocessing file " + UntrustedText.quote(file, 1000)
+            + " refused: " + what);
     }
 
     private static byte[] read(final FileChannel channel, final long at, final int n) throws IOException {
@@ -434,16 +437,6 @@ public final class PreprocessingFile implements AutoCloseable {
 
     private static String hex(final byte[] bytes, final int n) {
         return HexFormat.of().formatHex(bytes, 0, Math.min(n, bytes.length));
-    }
-
-    /** Text from a file, for a message: control characters escaped, at most 100 characters. */
-    private static String quote(final String text) {
-        final StringBuilder b = new StringBuilder();
-        for (int i = 0; i < text.length() && b.length() < 100; i++) {
-            final char c = text.charAt(i);
-            b.append(Character.isISOControl(c) || c == '\'' ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-        }
-        return text.length() > 100 ? b + "..." : b.toString();
     }
 
     private static void closeQuietly(final FileChannel channel) {

@@ -1,5 +1,6 @@
 package dev.obscura.protocols.dealer;
 
+import dev.obscura.text.UntrustedText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -84,11 +85,12 @@ public final class PreprocessingPlan {
         try {
             all = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the plan file " + file, e);
+            throw new UncheckedIOException("cannot read the plan file " + UntrustedText.quote(file, 1000), e);
         }
         final ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         if (all.length < HEADER_BYTES || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-            throw new IllegalArgumentException(file + " is not a plan file (written by obscura party --record-plan)");
+            throw new IllegalArgumentException(UntrustedText.quote(file, 1000) + " is not a plan file (written by"
+                + " obscura party --record-plan)");
         }
         b.position(MAGIC.length);
         final int version = Short.toUnsignedInt(b.getShort());
@@ -123,7 +125,7 @@ public final class PreprocessingPlan {
         try {
             Files.write(file, b.array());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the plan file " + file, e);
+            throw new UncheckedIOException("cannot write the plan file " + UntrustedText.quote(file, 1000), e);
         }
     }
 
