@@ -70,6 +70,24 @@ final class ProtocolsOverTcpTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void shouldRunALocalClusterOverTlsOnLoopbackBitForBit() {
+        final Backend backend = Backends.byName("java");
+        final LocalParties.Builder parties = LocalParties.builder().parties(3).backend(backend).insecureSeed(SEED);
+        final List<Seen> reference = parties.build().run(ProtocolsOverTcpTest::mixedProgram);
+        final List<Seen> overTls = parties.network(LoopbackNetwork.factory(c -> c)).build()
+            .run(ProtocolsOverTcpTest::mixedProgram);
+        for (int p = 0; p < 3; p++) {
+            for (int i = 0; i < reference.get(p).revealed().size(); i++) {
+                assertArrayEquals(reference.get(p).revealed().get(i), overTls.get(p).revealed().get(i),
+                    "party " + p + ", value " + i);
+            }
+            assertEquals(reference.get(p).total().rounds(), overTls.get(p).total().rounds());
+            assertEquals(reference.get(p).bytesSent(), overTls.get(p).bytesSent());
+        }
+        assertEquals(0, Loopback.threads("obscura-net-"), "I/O threads left running");
+    }
+
     /** Inputs of two owners, every kind of operation, a prefetched replay, reveals to all and to one party. */
     static Seen mixedProgram(final SecureOps ops) {
         final int me = ops.session().partyId();

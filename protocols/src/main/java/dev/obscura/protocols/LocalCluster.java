@@ -6,7 +6,6 @@ import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.TransportException;
-import dev.obscura.protocols.transport.InProcessNetwork;
 import dev.obscura.random.SeedSource;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.MemoryBudget;
@@ -35,7 +34,7 @@ public final class LocalCluster implements AutoCloseable {
     private static final Duration HELPER_GRACE = Duration.ofSeconds(2);
 
     private final int parties;
-    private final InProcessNetwork network;
+    private final ClusterNetwork network;
     private final List<LinkedBlockingQueue<Task<?>>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<HelperRole> roles;
@@ -49,12 +48,16 @@ public final class LocalCluster implements AutoCloseable {
 
     private static final Task<Void> STOP = new Task<>(ops -> null, new CompletableFuture<>(), true);
 
-    /** Starts the cluster; endpoint {@code id} (party or helper) draws its seeds from {@code seeds.apply(id)}. */
+    /**
+     * Starts the cluster on a network from {@code networks}; endpoint {@code id} (party or helper) draws its seeds
+     * from {@code seeds.apply(id)}.
+     */
     LocalCluster(final int parties, final ProtocolSuite suite, final Backend backend, final FixedPoint fixedPoint,
-                 final Duration timeout, final IntFunction<SeedSource> seeds) {
+                 final Duration timeout, final IntFunction<SeedSource> seeds, final ClusterNetwork.Factory networks) {
         this.parties = parties;
         this.roles = List.copyOf(suite.helperRoles());
-        this.network = new InProcessNetwork(parties, roles.size(), timeout);
+        this.network = networks.create(suite.name(), parties, roles.stream().map(HelperRole::name).toList(),
+            timeout);
         for (int p = 0; p < parties; p++) {
             final int id = p;
             final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();

@@ -38,6 +38,7 @@ public final class LocalParties {
     private final FixedPoint fixedPoint;
     private final Duration timeout;
     private final String insecureSeed;
+    private final ClusterNetwork.Factory network;
 
     private LocalParties(final Builder b) {
         this.parties = b.parties;
@@ -46,6 +47,7 @@ public final class LocalParties {
         this.fixedPoint = b.fixedPoint;
         this.timeout = b.timeout;
         this.insecureSeed = b.insecureSeed;
+        this.network = b.network;
     }
 
     /** A builder with defaults: 2 parties, the additive dealer suite, the default backend, 16 fractional bits. */
@@ -80,11 +82,11 @@ public final class LocalParties {
      */
     public LocalCluster start() {
         if (insecureSeed == null) {
-            return new LocalCluster(parties, suite, backend, fixedPoint, timeout, id -> SeedSource.secure());
+            return new LocalCluster(parties, suite, backend, fixedPoint, timeout, id -> SeedSource.secure(), network);
         }
         LOG.log(Level.WARNING, INSECURE_WARNING);
         return new LocalCluster(parties, suite, backend, fixedPoint, timeout,
-            id -> SeedSource.insecureDerived(insecureSeed, id));
+            id -> SeedSource.insecureDerived(insecureSeed, id), network);
     }
 
     /** The warning every start with an insecure seed logs. */
@@ -100,8 +102,18 @@ public final class LocalParties {
         private FixedPoint fixedPoint = FixedPoint.defaultEncoding();
         private Duration timeout = Duration.ofSeconds(60);
         private String insecureSeed;
+        private ClusterNetwork.Factory network = ClusterNetwork.Factory.IN_PROCESS;
 
         private Builder() {
+        }
+
+        /**
+         * The network the parties and helpers talk through (default {@link ClusterNetwork.Factory#IN_PROCESS}; the
+         * network module's {@code LoopbackNetwork.factory(...)} runs them over TCP with TLS on loopback).
+         */
+        public Builder network(final ClusterNetwork.Factory factory) {
+            this.network = java.util.Objects.requireNonNull(factory, "factory");
+            return this;
         }
 
         /**

@@ -30,7 +30,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * is zeroed as it comes back): the direct buffers then go back to the C allocator through the garbage collector, a
  * path that leaves the engine's control.
  */
-public final class InProcessNetwork implements AutoCloseable {
+public final class InProcessNetwork implements dev.obscura.protocols.ClusterNetwork {
     /** The most helper endpoints a network has (each pair of endpoints holds two channels). */
     public static final int MAX_HELPERS = 16;
     /** How often a blocked receive rechecks for failure and closing. */
@@ -78,6 +78,7 @@ public final class InProcessNetwork implements AutoCloseable {
     }
 
     /** The endpoint of {@code id} (a party, or helper {@code id - parties}). */
+    @Override
     public Transport endpoint(final int id) {
         if (id < 0 || id >= endpointCount) {
             throw new IllegalArgumentException("no such endpoint, id=" + id + ", endpoints=" + endpointCount);
@@ -86,6 +87,7 @@ public final class InProcessNetwork implements AutoCloseable {
     }
 
     /** Makes every waiting and future receive fail with {@code why} (a fact, never data). */
+    @Override
     public void fail(final String why) {
         failure.compareAndSet(null, why);
     }
