@@ -225,8 +225,8 @@ public final class LinkLatency {
         b.append("Secure workloads over each link: 2 parties and the dealer, backend ").append(backend)
             .append(", median of ").append(runs).append(" runs. Rounds and bytes are party 0's per run; dealer bytes")
             .append(" the last party's. Floor = rounds x RTT/2 + dealer fetches x RTT: what the link alone costs.\n\n");
-        b.append("| workload | link | phase | median ms | x in-process | rounds | dealer fetches | MB sent | dealer MB |")
-            .append(" rounds x RTT ms | floor ms | floor share |\n");
+        b.append("| workload | link | phase | median ms | x in-process | rounds | dealer fetches | MB sent |")
+            .append(" dealer MB | rounds x RTT ms | floor ms | floor share |\n");
         b.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (final Row r : rows) {
             final double base = rows.stream().filter(o -> o.link().equals("in-process")

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
             + " truncation and comparison masks) until they close their connections.",
         "",
         "Ahead of time, with --plan and --out, it writes one signed file per party per run, in a folder per run"
-            + " under --out, for the computation the plan describes, and exits. A plan is recorded by a party: `obscura party ..."
+            + " under --out, for the computation the plan describes, and exits. A plan is recorded by a party:"
+            + " `obscura party ..."
             + " --record-plan FILE`. Each party then runs with --preprocessing FILE and no dealer online. A file serves"
             + " one run of that computation, for its party and this configuration only; anything else is refused.",
         "",

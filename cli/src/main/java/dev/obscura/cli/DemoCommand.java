@@ -43,10 +43,8 @@ final class DemoCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    // The label has no commas: picocli may wrap the synopsis after a comma, which would cut "M,K,N" in two.
-    @Option(names = "--size", paramLabel = "SIZES", split = ",", hideParamSyntax = true, defaultValue = "256,256,256",
-        description = {"Matrix sizes M,K,N: A is MxK, B is KxN.", "Default: ${DEFAULT-VALUE}."})
-    private int[] size;
+    @CommandLine.Mixin
+    private MatmulOptions matmul;
 
     @Option(names = "--frac-bits", paramLabel = "F", defaultValue = "16",
         description = "Fixed-point fractional bits, 0 to " + FixedPoint.MAX_FRAC_BITS
@@ -57,10 +55,6 @@ final class DemoCommand implements Runnable {
         description = "Number of parties, 2 to 16 (default: ${DEFAULT-VALUE}).")
     private int parties;
 
-    @Option(names = "--repeat", paramLabel = "R", defaultValue = "5",
-        description = "Timed secure products per backend; the median is printed (default: ${DEFAULT-VALUE}).")
-    private int repeat;
-
     @Option(names = "--backend", paramLabel = "NAME",
         description = {"Only this backend (and the java reference).", "Default: every available backend."})
     private String backendName;
@@ -69,22 +63,18 @@ final class DemoCommand implements Runnable {
     public void run() {
         final CommandLine cmd = spec.commandLine();
         final PrintWriter out = cmd.getOut();
-        if (size.length != 3 || Arrays.stream(size).anyMatch(s -> s < 1 || s > 4096)) {
-            throw new CommandLine.ParameterException(cmd,
-                "--size needs three sizes between 1 and 4096, e.g. --size 256,256,256");
-        }
-        MnistCommand.check(cmd, repeat >= 1 && repeat <= 1000, "--repeat must be between 1 and 1000");
+        matmul.check(cmd);
         MnistCommand.check(cmd, parties >= 2 && parties <= 16, "--parties must be between 2 and 16, parties="
             + parties);
-        final int m = size[0];
-        final int k = size[1];
-        final int n = size[2];
+        // Plaintext inputs in [-1, 1): demo data, not secrets, so an ordinary generator is fine here. The shares
+        // the parties make of them come from each party's AES-CTR generator seeded by SecureRandom.
+        final MatmulCheck check = matmul.product(new SplittableRandom().nextLong());
+        final int m = check.m();
+        final int k = check.k();
+        final int n = check.n();
         final FixedPoint fp = checkedRange(cmd, fracBits, k);
         final List<Backend> backends = selectBackends();
 
-        // Plaintext inputs in [-1, 1): demo data, not secrets, so an ordinary generator is fine here. The shares
-        // the parties make of them come from each party's AES-CTR generator seeded by SecureRandom.
-        final MatmulCheck check = new MatmulCheck(m, k, n, repeat, new SplittableRandom().nextLong());
         final double[] a = check.a();
         final double[] b = check.b();
         final double[] expected = MatmulCheck.plaintextProduct(a, b, m, k, n);
@@ -125,7 +115,7 @@ final class DemoCommand implements Runnable {
         out.println();
         out.printf("Times are medians of %d secure products, the dealer's work included. Every secure product agrees"
             + " with the product in the clear within 1 ulp (the truncation's error).%nError bound against double"
-            + " for K=%d with %d fractional bits: %.3e. Every backend is within it.%n", repeat, k, fracBits, bound);
+            + " for K=%d with %d fractional bits: %.3e. Every backend is within it.%n", check.repeat(), k, fracBits, bound);
     }
 
     /**

@@ -39,8 +39,8 @@ import picocli.CommandLine;
         "With --config FILE --id N, this process is one party of a deployment over TLS (every party and the"
             + " dealer read the same configuration): the model owner the configuration names (party 0 unless it"
             + " says otherwise) shares the weights of --model, the data owner (party 1 unless it says otherwise) the"
-            + " images, and alone learns the logits; the other parties need neither. No party holds both, so no plaintext pass runs; every"
-            + " party gives the same --limit and --batch.",
+            + " images, and alone learns the logits; the other parties need neither. No party holds both, so no"
+            + " plaintext pass runs; every party gives the same --limit and --batch.",
         "",
         "Examples:",
         "  obscura mnist infer --secure --limit 1000",

@@ -5,7 +5,6 @@ import dev.obscura.mpc.Counters;
 import dev.obscura.network.EndpointRuntime;
 import dev.obscura.network.NetworkConfig;
 import java.io.PrintWriter;
-import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,14 +44,8 @@ final class PartyCommand implements Runnable {
         description = {"The ring-arithmetic backend (see `obscura backends`).", "Default: the best available."})
     private String backendName;
 
-    // The label has no commas: picocli may wrap the synopsis after a comma, which would cut "M,K,N" in two.
-    @Option(names = "--size", paramLabel = "SIZES", split = ",", hideParamSyntax = true, defaultValue = "256,256,256",
-        description = {"Matrix sizes M,K,N: A is MxK, B is KxN.", "Default: ${DEFAULT-VALUE}."})
-    private int[] size;
-
-    @Option(names = "--repeat", paramLabel = "R", defaultValue = "5",
-        description = "Products to time; the median is printed (default: ${DEFAULT-VALUE}).")
-    private int repeat;
+    @CommandLine.Mixin
+    private MatmulOptions matmul;
 
     @Option(names = "--data-seed", paramLabel = "S", defaultValue = "1",
         description = "Seed of the public test matrices; every party must use the same (default: ${DEFAULT-VALUE}).")
@@ -65,15 +58,12 @@ final class PartyCommand implements Runnable {
     public void run() {
         final CommandLine cmd = spec.commandLine();
         MnistCommand.check(cmd, network.given(), "--config FILE is required");
-        MnistCommand.check(cmd, size.length == 3 && Arrays.stream(size).allMatch(s -> s >= 1 && s <= 4096),
-            "--size needs three sizes between 1 and 4096, e.g. --size 256,256,256");
-        MnistCommand.check(cmd, repeat >= 1 && repeat <= 1000, "--repeat must be between 1 and 1000, repeat="
-            + repeat);
+        matmul.check(cmd);
         final Backend backend = PartyOptions.resolve(cmd, backendName);
         final NetworkConfig config = network.read();
         MnistCommand.check(cmd, id >= 0 && id < config.parties(), "--id must be a party of " + config.source()
             + ", 0.." + (config.parties() - 1) + ", id=" + id);
-        final MatmulCheck check = new MatmulCheck(size[0], size[1], size[2], repeat, dataSeed);
+        final MatmulCheck check = matmul.product(dataSeed);
         final EndpointRuntime.Context context = plan.apply(network.context(cmd, config, id, backend),
             check.computation());
         final PrintWriter out = cmd.getOut();

@@ -26,7 +26,10 @@ public record HelperRole(String name, Program program) {
         program.run(transport, backend, SeedSource.secure());
     }
 
-    /** Runs the role on its endpoint {@code transport}, computing with {@code backend}, drawing seeds from {@code seeds}. */
+    /**
+     * Runs the role on its endpoint {@code transport}, computing with {@code backend}, drawing seeds from
+     * {@code seeds}.
+     */
     public void run(final Transport transport, final Backend backend, final SeedSource seeds) {
         program.run(transport, backend, seeds);
     }

@@ -48,8 +48,9 @@ import java.util.function.Function;
  * <p>Preprocessing files: a party given {@link Context#preprocessing(Path)} is served by its file and connects to
  * the other parties only: the dealer made the files ahead of time ({@link #writePreprocessing}) and need not run. The
  * file is checked ({@link PreprocessingFile#check}) before the party connects, so that a wrong file fails at once
- * (the peers then see a party that never joined), and claimed (marked used) once the peers are connected. A party given {@link Context#recordPlan(Path)} writes the plan of
- * what it computed when it closes, the input of {@link #writePreprocessing}.
+ * (the peers then see a party that never joined), and claimed (marked used) once the peers are connected. A party
+ * given {@link Context#recordPlan(Path)} writes the plan of what it computed when it closes, the input of
+ * {@link #writePreprocessing}.
  *
  * <p>Not thread-safe: one thread runs an endpoint.
  */
@@ -439,8 +440,8 @@ public final class EndpointRuntime implements AutoCloseable {
                 throw new IllegalArgumentException("a protocol suite is required");
             }
             if (self < 0 || self >= config.endpoints().size()) {
-                throw new IllegalArgumentException("no endpoint " + self + " in " + config.source() + ": parties are 0.."
-                    + (config.parties() - 1) + (config.helpers().isEmpty() ? "" : ", helpers " + config.parties()
+                throw new IllegalArgumentException("no endpoint " + self + " in " + config.source()
+                    + ": parties are 0.." + (config.parties() - 1) + (config.helpers().isEmpty() ? "" : ", helpers " + config.parties()
                     + ".." + (config.endpoints().size() - 1)));
             }
             if (!suite.name().equals(config.suite())) {
