@@ -439,62 +439,14 @@ public final class EndpointRuntime implements AutoCloseable {
             if (suite == null) {
                 throw new IllegalArgumentException("a protocol suite is required");
             }
-            if (self < 0 || self >= config.endpoints().size()) {
-                throw new IllegalArgumentException("no endpoint " + self + " in " + config.source()
-                    + ": parties are 0.." + (config.parties() - 1) + (config.helpers().isEmpty() ? "" : ", helpers " + config.parties()
-                    + ".." + (config.endpoints().size() - 1)));
-            }
-            if (!suite.name().equals(config.suite())) {
-                throw new ConfigException(config.source() + ": suite = " + config.suite() + ", but this program runs"
-                    + " the suite " + suite.name());
-            }
-            checkHelpers();
             if (backend == null) {
                 backend = Backends.defaultBackend();
             }
             if (allowInsecureSeed == null) {
                 allowInsecureSeed = Boolean.getBoolean(ALLOW_INSECURE_SEED_PROPERTY);
             }
-            config.insecureSeed().ifPresent(s -> {
-                if (!allowInsecureSeed) {
-                    throw new ConfigException(s.origin() + ": insecure-seed derives every share, mask and seed from"
-                        + " one value, which removes all security: refused unless allowed (--allow-insecure-seed, or"
-                        + " -D" + ALLOW_INSECURE_SEED_PROPERTY + "=true), for tests and reproducible runs only");
-                }
-            });
-            final boolean party = self < config.parties();
-            if ((preprocessing != null || recordPlan != null) && !party) {
-                throw new IllegalArgumentException("only a party takes a preprocessing file or records a plan, self="
-                    + self);
-            }
-            if ((preprocessing != null || recordPlan != null) && (computation == null || computation.isBlank())) {
-                throw new IllegalArgumentException("a preprocessing file or a recorded plan needs the computation's"
-                    + " name");
-            }
-            if ((preprocessing != null || recordPlan != null) && !(suite instanceof AdditiveSuite)) {
-                throw new IllegalArgumentException("preprocessing files serve the additive dealer suite, not "
-                    + suite.name());
-            }
-            if (preprocessing != null && recordPlan != null) {
-                throw new IllegalArgumentException("a party served by a preprocessing file has no dealer requests to"
-                    + " record; record the plan on a run with the online dealer");
-            }
+            EndpointChecks.check(this);
             return this;
-        }
-
-        /** The configuration's helper endpoints must be the suite's helper roles, by name and in order. */
-        private void checkHelpers() {
-            final List<String> configured = config.helpers().stream().map(NetworkConfig.Endpoint::name).toList();
-            final List<String> declared = suite.helperRoles().stream().map(HelperRole::name).toList();
-            if (!configured.equals(declared)) {
-                final StringBuilder lines = new StringBuilder();
-                for (final String role : declared) {
-                    lines.append(lines.length() == 0 ? "" : ", ").append("helper.").append(role).append(" = HOST:PORT");
-                }
-                throw new ConfigException(config.source() + ": the helper endpoints " + configured + " are not the"
-                    + " roles that suite " + suite.name() + " declares " + declared + (declared.isEmpty()
-                    ? ": remove the helper.* lines" : ": the file needs, in this order, " + lines));
-            }
         }
     }
 }

@@ -92,7 +92,7 @@ public final class DealerClient {
     /**
      * Serves this party from its preprocessing {@code file} (opened and checked by {@link PreprocessingFile#open})
      * instead of an online dealer. First checks with every other party that they all hold files of the same run and
-     * plan (one frame of {@value #RUN_AGREEMENT_BYTES} bytes to and from each party); a party without a file, or with
+     * plan (one frame of 56 bytes to and from each party); a party without a file, or with
      * another run's, fails here, at every party, before anything is computed.
      *
      * @throws PreprocessingFileException (OLD_RUN) when the parties' runs or plans differ
