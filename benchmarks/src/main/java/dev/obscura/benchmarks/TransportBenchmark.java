@@ -1,18 +1,15 @@
 package dev.obscura.benchmarks;
 
+import dev.obscura.network.LoopbackNetwork;
 import dev.obscura.network.NetworkConfig;
 import dev.obscura.network.TcpTransport;
-import dev.obscura.network.TestCertificates;
 import dev.obscura.network.TlsProvider;
 import dev.obscura.ring.RingTensor;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -64,13 +61,8 @@ public class TransportBenchmark {
     @Setup
     public void setup() throws Exception {
         dir = Files.createTempDirectory("obscura-transport-bench");
-        final int[] ports = freePorts();
-        final Path file = dir.resolve("network.conf");
-        Files.writeString(file, "suite = additive-dealer\nparty.0 = 127.0.0.1:" + ports[0] + "\nparty.1 = 127.0.0.1:"
-            + ports[1] + "\ntls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n"
-            + "max-frame-bytes = 1GiB\n");
-        final NetworkConfig config = NetworkConfig.read(file);
-        TestCertificates.write(config, dir.resolve("certs"), Duration.ofDays(1));
+        final NetworkConfig config = LoopbackNetwork.deployment(dir, "additive-dealer", 2, List.of(),
+            "max-frame-bytes = 1GiB\n");
         final TlsProvider provider = switch (tls) {
             case "openssl" -> TlsProvider.OPENSSL;
             case "jdk" -> TlsProvider.JDK;
@@ -105,14 +97,5 @@ public class TransportBenchmark {
         sender.send(1, out);
         receiver.receive(0, in);
         return in;
-    }
-
-    private static int[] freePorts() {
-        try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new int[] {a.getLocalPort(), b.getLocalPort()};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

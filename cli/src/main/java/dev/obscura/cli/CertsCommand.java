@@ -20,9 +20,10 @@ import picocli.CommandLine.Option;
 @Command(name = "certs", mixinStandardHelpOptions = true,
     description = {"Make a test CA and a certificate and key for each party and helper.",
         "",
-        "Reads the network configuration, then writes ca.crt and, for each endpoint, NAME.crt and NAME.key"
-            + " (readable by the owner only) into the folder of its tls.ca file, or into --out. For a local trial"
-            + " only: the CA's key is not kept. Existing files are never overwritten."})
+        "Reads the network configuration, then writes the CA's certificate and, for each endpoint, a certificate and"
+            + " a key (readable by the owner only) named after it, into the folder of the configuration's CA file, or"
+            + " into --out. For a local trial only: the CA's key is not kept. Existing files are never"
+            + " overwritten."})
 final class CertsCommand implements Runnable {
 
     @CommandLine.Spec
@@ -33,7 +34,7 @@ final class CertsCommand implements Runnable {
     private Path config;
 
     @Option(names = "--out", paramLabel = "DIR",
-        description = "Where to write the files (default: the folder of the configuration's tls.ca).")
+        description = "Where to write the files (default: the folder of the configuration's CA file).")
     private Path out;
 
     @Option(names = "--days", paramLabel = "N", defaultValue = "30",

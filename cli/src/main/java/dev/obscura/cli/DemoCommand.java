@@ -2,9 +2,6 @@ package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Backends;
-import dev.obscura.mpc.Counters;
-import dev.obscura.mpc.SecretTensor;
-import dev.obscura.mpc.SecureOps;
 import dev.obscura.protocols.LocalCluster;
 import dev.obscura.protocols.LocalParties;
 import dev.obscura.protocols.PartyFailureException;
@@ -46,10 +43,8 @@ final class DemoCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    // The label has no commas: picocli may wrap the synopsis after a comma, which would cut "M,K,N" in two.
-    @Option(names = "--size", paramLabel = "SIZES", split = ",", hideParamSyntax = true, defaultValue = "256,256,256",
-        description = {"Matrix sizes M,K,N: A is MxK, B is KxN.", "Default: ${DEFAULT-VALUE}."})
-    private int[] size;
+    @CommandLine.Mixin
+    private MatmulOptions matmul;
 
     @Option(names = "--frac-bits", paramLabel = "F", defaultValue = "16",
         description = "Fixed-point fractional bits, 0 to " + FixedPoint.MAX_FRAC_BITS
@@ -60,10 +55,6 @@ final class DemoCommand implements Runnable {
         description = "Number of parties, 2 to 16 (default: ${DEFAULT-VALUE}).")
     private int parties;
 
-    @Option(names = "--repeat", paramLabel = "R", defaultValue = "5",
-        description = "Timed secure products per backend; the median is printed (default: ${DEFAULT-VALUE}).")
-    private int repeat;
-
     @Option(names = "--backend", paramLabel = "NAME",
         description = {"Only this backend (and the java reference).", "Default: every available backend."})
     private String backendName;
@@ -72,25 +63,21 @@ final class DemoCommand implements Runnable {
     public void run() {
         final CommandLine cmd = spec.commandLine();
         final PrintWriter out = cmd.getOut();
-        if (size.length != 3 || Arrays.stream(size).anyMatch(s -> s < 1 || s > 4096)) {
-            throw new CommandLine.ParameterException(cmd,
-                "--size needs three sizes between 1 and 4096, e.g. --size 256,256,256");
-        }
-        MnistCommand.check(cmd, repeat >= 1 && repeat <= 1000, "--repeat must be between 1 and 1000");
+        matmul.check(cmd);
         MnistCommand.check(cmd, parties >= 2 && parties <= 16, "--parties must be between 2 and 16, parties="
             + parties);
-        final int m = size[0];
-        final int k = size[1];
-        final int n = size[2];
+        // Plaintext inputs in [-1, 1): demo data, not secrets, so an ordinary generator is fine here. The shares
+        // the parties make of them come from each party's AES-CTR generator seeded by SecureRandom.
+        final MatmulCheck check = matmul.product(new SplittableRandom().nextLong());
+        final int m = check.m();
+        final int k = check.k();
+        final int n = check.n();
         final FixedPoint fp = checkedRange(cmd, fracBits, k);
         final List<Backend> backends = selectBackends();
 
-        // Plaintext inputs in [-1, 1): demo data, not secrets, so an ordinary generator is fine here. The shares
-        // the parties make of them come from each party's AES-CTR generator seeded by SecureRandom.
-        final SplittableRandom data = new SplittableRandom();
-        final double[] a = data.doubles((long) m * k, -1, 1).toArray();
-        final double[] b = data.doubles((long) k * n, -1, 1).toArray();
-        final double[] expected = plaintextMatmul(a, b, m, k, n);
+        final double[] a = check.a();
+        final double[] b = check.b();
+        final double[] expected = MatmulCheck.plaintextProduct(a, b, m, k, n);
         final Backend reference = Backends.byName("java");
         final long[] referenceBits = clearRingProduct(reference, fp, a, b, m, k, n);
 
@@ -102,22 +89,22 @@ final class DemoCommand implements Runnable {
             out.printf("  %-12s %s%n", backend.name(), backend.description());
         }
         out.println();
-        final double bound = errorBound(fp, k);
+        final double bound = MatmulCheck.errorBound(fp, k);
         out.printf("%-12s %12s %7s %12s %15s %16s %22s%n", "backend", "ms / product", "rounds", "KiB / party",
             "clear vs java", "secure vs clear", "max |error| vs double");
         for (final Backend backend : backends) {
             final long[] clearBits = backend == reference ? referenceBits
                 : clearRingProduct(backend, fp, a, b, m, k, n);
             final boolean identical = Arrays.equals(referenceBits, clearBits);
-            final SecureRun secure = secureProduct(backend, fp, a, b, m, k, n);
+            final MatmulCheck.Report secure = secureProduct(backend, fp, check);
             double maxUlps = 0;
             double maxError = 0;
             for (int i = 0; i < expected.length; i++) {
-                maxUlps = Math.max(maxUlps, Math.abs(secure.product[i] - fp.decode(clearBits[i])) / fp.ulp());
-                maxError = Math.max(maxError, Math.abs(secure.product[i] - expected[i]));
+                maxUlps = Math.max(maxUlps, Math.abs(secure.product()[i] - fp.decode(clearBits[i])) / fp.ulp());
+                maxError = Math.max(maxError, Math.abs(secure.product()[i] - expected[i]));
             }
-            out.printf("%-12s %12.3f %7d %12.1f %15s %16s %22.3e%n", backend.name(), secure.millis,
-                secure.perProduct.rounds(), secure.perProduct.bytesSent() / 1024.0,
+            out.printf("%-12s %12.3f %7d %12.1f %15s %16s %22.3e%n", backend.name(), secure.medianMillis(),
+                secure.perProduct().rounds(), secure.perProduct().bytesSent() / 1024.0,
                 identical ? "identical" : "DIFFER", String.format("%.0f ulp", maxUlps), maxError);
             if (!identical || maxUlps > 1 || maxError > bound) {
                 throw new IllegalStateException("backend " + backend.name() + " disagrees: clear product identical to"
@@ -128,7 +115,7 @@ final class DemoCommand implements Runnable {
         out.println();
         out.printf("Times are medians of %d secure products, the dealer's work included. Every secure product agrees"
             + " with the product in the clear within 1 ulp (the truncation's error).%nError bound against double"
-            + " for K=%d with %d fractional bits: %.3e. Every backend is within it.%n", repeat, k, fracBits, bound);
+            + " for K=%d with %d fractional bits: %.3e. Every backend is within it.%n", check.repeat(), k, fracBits, bound);
     }
 
     /**
@@ -169,54 +156,16 @@ final class DemoCommand implements Runnable {
         return list;
     }
 
-    /** What party 0 saw: the opened product, the median time of one secure product, its counters. */
-    private record SecureRun(double[] product, double millis, Counters perProduct) {
-    }
-
     /**
-     * Runs the secure product {@code repeat} times on a cluster of {@link #parties} over {@code backend}; the
-     * session set-up is not timed. Party 0 inputs A, party 1 inputs B, and the last product is opened to party 0.
+     * Runs {@code check} on a cluster of {@link #parties} over {@code backend} and returns party 0's report; the
+     * session set-up is not timed.
      */
-    private SecureRun secureProduct(final Backend backend, final FixedPoint fp, final double[] a, final double[] b,
-                                    final int m, final int k, final int n) {
+    private MatmulCheck.Report secureProduct(final Backend backend, final FixedPoint fp, final MatmulCheck check) {
         try (LocalCluster cluster = LocalParties.builder().parties(parties).backend(backend).fixedPoint(fp).build()
             .start()) {
-            return cluster.run(ops -> partyProgram(ops, a, b, m, k, n)).get(0);
+            return cluster.run(check::run).get(0);
         } catch (PartyFailureException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
-    }
-
-    /** One party's part (SPMD): only party 0 passes A and only party 1 passes B; the others pass shapes. */
-    private SecureRun partyProgram(final SecureOps ops, final double[] a, final double[] b, final int m, final int k,
-                                   final int n) {
-        final int me = ops.session().partyId();
-        try (SecretTensor x = ops.input(0, me == 0 ? a : null, m, k);
-             SecretTensor y = ops.input(1, me == 1 ? b : null, k, n)) {
-            final long[] times = new long[repeat];
-            final Counters before = ops.session().stats().total();
-            SecretTensor product = null;
-            try {
-                for (int r = 0; r < repeat; r++) {
-                    final long start = System.nanoTime();
-                    final SecretTensor z = ops.matmul(x, y, false, false);
-                    times[r] = System.nanoTime() - start;
-                    if (product != null) {
-                        product.close();
-                    }
-                    product = z;
-                }
-                final Counters all = ops.session().stats().total().minus(before);
-                final Counters one = new Counters(1, all.rounds() / repeat, all.bytesSent() / repeat,
-                    all.dealerBytes() / repeat, all.onlineNanos() / repeat, all.offlineNanos() / repeat);
-                final double[] opened = ops.revealTo(0, product);
-                Arrays.sort(times);
-                return me == 0 ? new SecureRun(opened, times[repeat / 2] / 1e6, one) : null;
-            } finally {
-                if (product != null) {
-                    product.close();
-                }
-            }
         }
     }
 
@@ -232,29 +181,5 @@ final class DemoCommand implements Runnable {
             be.truncate(product, fp.fracBits(), product);
             return product.toArray();
         }
-    }
-
-    /**
-     * Worst case of |secure - exact| for inputs in [-1, 1): each encoding is off by at most ulp/2, so each of the K
-     * products is off by at most ulp/2 * (|a| + |b|) + ulp^2/4 <= ulp + ulp^2/4; the truncation in the clear adds
-     * less than 1 ulp, and the secure truncation at most 1 ulp more.
-     */
-    private static double errorBound(final FixedPoint fp, final int k) {
-        final double ulp = fp.ulp();
-        return k * (ulp + ulp * ulp / 4) + 2 * ulp;
-    }
-
-    private static double[] plaintextMatmul(final double[] a, final double[] b, final int m, final int k,
-                                            final int n) {
-        final double[] c = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int p = 0; p < k; p++) {
-                final double aip = a[i * k + p];
-                for (int j = 0; j < n; j++) {
-                    c[i * n + j] += aip * b[p * n + j];
-                }
-            }
-        }
-        return c;
     }
 }

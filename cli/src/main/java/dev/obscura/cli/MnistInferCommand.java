@@ -4,12 +4,12 @@ import dev.obscura.backend.Backend;
 import dev.obscura.data.LabelledImages;
 import dev.obscura.data.MnistData;
 import dev.obscura.data.MnistSplit;
-import dev.obscura.mpc.SecretTensor;
+import dev.obscura.network.EndpointRuntime;
+import dev.obscura.network.NetworkConfig;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.engine.Reveal;
-import dev.obscura.nn.engine.SecureEngine;
 import dev.obscura.nn.io.ModelData;
-import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.models.MnistCnn;
 import dev.obscura.nn.train.BatchListener;
 import dev.obscura.nn.train.Classifier;
 import dev.obscura.nn.train.LayerRanges;
@@ -36,10 +36,23 @@ import picocli.CommandLine;
             + " layer stays within the range fixed point computes exactly; if one does not, the secure pass is"
             + " refused (see " + PartyOptions.ALLOW + ").",
         "",
-        "Example:",
+        "With --config FILE --id N, this process is one party of a deployment over TLS (every party and the"
+            + " dealer read the same configuration): the model owner the configuration names (party 0 unless it"
+            + " says otherwise) shares the weights of --model, the data owner (party 1 unless it says otherwise) the"
+            + " images, and alone learns the logits; the other parties need neither. No party holds both, so no"
+            + " plaintext pass runs; every party gives the same --limit and --batch.",
+        "",
+        "Examples:",
         "  obscura mnist infer --secure --limit 1000",
+        "  obscura dealer --config network.conf                                   # the dealer's host",
+        "  obscura mnist infer --secure --config network.conf --id 0 --limit 64   # the model owner's",
+        "  obscura mnist infer --secure --config network.conf --id 1 --limit 64   # the data owner's",
         ""})
 final class MnistInferCommand implements Runnable {
+    /** The configuration's role of the party that shares the weights ({@code role.model-owner}). */
+    static final String MODEL_OWNER_ROLE = "model-owner";
+    /** The configuration's role of the party that shares the images and learns the logits. */
+    static final String DATA_OWNER_ROLE = "data-owner";
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -65,12 +78,34 @@ final class MnistInferCommand implements Runnable {
         description = "Images per batch (default: ${DEFAULT-VALUE}).")
     private int batch;
 
+    @Option(names = "--output", paramLabel = "FILE",
+        description = {"With --secure: the data owner writes each image's label, prediction and opened logits to"
+            + " FILE (CSV)."})
+    private Path output;
+
+    @CommandLine.Mixin
+    private NetworkOptions network;
+
+    @Option(names = "--id", paramLabel = "N", description = "With --config: this party's id in the configuration.")
+    private Integer id;
+
+    @CommandLine.Mixin
+    private PlanOptions plan;
+
     @Override
     public void run() {
         final CommandLine cmd = spec.commandLine();
         MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
         MnistCommand.check(cmd, batch >= 1 && batch <= MnistCommand.MAX_BATCH,
             "--batch must be between 1 and " + MnistCommand.MAX_BATCH + ", batch=" + batch);
+        MnistCommand.check(cmd, secure || output == null, "--output applies only with --secure");
+        if (network.given() || id != null) {
+            new Networked(cmd).run();
+            return;
+        }
+        MnistCommand.check(cmd, plan.preprocessing == null && plan.recordPlan == null && !network.networkOnly(cmd),
+            "--preprocessing, --record-plan, --emulate-rtt, --emulate-bandwidth and --allow-insecure-seed apply only"
+            + " with --config");
         partyOptions.check(cmd, secure);
         if (secure) { // refuses a batch whose estimated off-heap footprint exceeds the memory budget, before any work
             SecureFootprint.check(cmd, Math.min(batch, limit), partyOptions.parties());
@@ -117,30 +152,24 @@ final class MnistInferCommand implements Runnable {
         out.printf("Secure inference: %d parties, backend %s; party %d shares the model, party %d the images%n",
             partyOptions.parties(), backend.name(), MnistCommand.MODEL_OWNER, MnistCommand.DATA_OWNER);
         final double[] secureSeconds = new double[1];
-        final List<int[]> results;
+        final List<SecureInference.Result> results;
         try (Progress p = Progress.start("secure inference", n, out)) {
             results = MnistCommand.runParties(partyOptions.parties(), backend, MnistCommand.FIXED_POINT, ops -> {
-                final int me = ops.session().partyId();
-                final boolean dataOwner = me == MnistCommand.DATA_OWNER;
-                final SecureEngine modelEngine = new SecureEngine(ops, MnistCommand.MODEL_OWNER);
-                final SecureEngine dataEngine = new SecureEngine(ops, MnistCommand.DATA_OWNER);
-                final Sequential<SecretTensor> model = MnistCommand.model(modelEngine, 0, modelData,
-                    me == MnistCommand.MODEL_OWNER);
-                try {
-                    final int[] predictions = new Classifier<>(model, dataEngine,
-                        Reveal.toParty(ops, MnistCommand.DATA_OWNER))
-                        .predict(dataOwner ? test : LabelledImages.withheld(n, test.imageShape()), batch,
-                            dataOwner ? p : BatchListener.NONE);
-                    if (dataOwner) {
-                        secureSeconds[0] = p.seconds();
-                    }
-                    return predictions;
-                } finally {
-                    MnistCommand.release(model, modelEngine);
+                final boolean dataOwner = ops.session().partyId() == MnistCommand.DATA_OWNER;
+                final SecureInference.Result r = new SecureInference(modelData, dataOwner ? test
+                    : LabelledImages.withheld(n, test.imageShape()), batch, MnistCommand.MODEL_OWNER,
+                    MnistCommand.DATA_OWNER).run(ops, dataOwner ? p : BatchListener.NONE);
+                if (dataOwner) {
+                    secureSeconds[0] = p.seconds();
                 }
+                return r;
             });
         }
-        final int[] secured = results.get(MnistCommand.DATA_OWNER);
+        final SecureInference.Result result = results.get(MnistCommand.DATA_OWNER);
+        if (output != null) {
+            result.write(output, test);
+        }
+        final int[] secured = result.predictions();
         final int secureCorrect = MnistCommand.correct(secured, test);
         int differ = 0;
         for (int i = 0; i < n; i++) {
@@ -154,5 +183,77 @@ final class MnistInferCommand implements Runnable {
         out.println();
         table.print(out);
         out.printf("Predictions that differ between plaintext and secure: %d of %d%n", differ, n);
+    }
+
+    /** One party of a deployment over TLS: the secure pass only, with the configuration's roles. */
+    private final class Networked {
+        private final CommandLine cmd;
+
+        Networked(final CommandLine cmd) {
+            this.cmd = cmd;
+        }
+
+        void run() {
+            MnistCommand.check(cmd, secure, "--config and --id run one party of a secure inference: add --secure");
+            MnistCommand.check(cmd, network.given() && id != null, "--config FILE and --id N go together");
+            final CommandLine.ParseResult parsed = cmd.getParseResult();
+            MnistCommand.check(cmd, parsed == null || !parsed.hasMatchedOption("--parties"),
+                "--parties does not apply with --config: the configuration names the parties");
+            MnistCommand.check(cmd, !partyOptions.allowOutOfRange(), PartyOptions.ALLOW + " does not apply with"
+                + " --config: no party holds both the model and the data for the plaintext range check");
+            final Backend backend = PartyOptions.resolve(cmd, partyOptions.backendName());
+            final NetworkConfig config = network.read();
+            MnistCommand.check(cmd, id >= 0 && id < config.parties(), "--id must be a party of " + config.source()
+                + ", 0.." + (config.parties() - 1) + ", id=" + id);
+            final int modelOwner = config.role(MODEL_OWNER_ROLE, MnistCommand.MODEL_OWNER);
+            final int dataOwner = config.role(DATA_OWNER_ROLE, MnistCommand.DATA_OWNER);
+            MnistCommand.check(cmd, output == null || id == dataOwner, "--output is written by the data owner, party "
+                + dataOwner + " (role." + DATA_OWNER_ROLE + ")");
+            SecureFootprint.check(cmd, Math.min(batch, limit), config.parties());
+            final PrintWriter out = cmd.getOut();
+            final ModelData weights = id == modelOwner ? MnistCommand.readModel(modelFile, "--model") : null;
+            final LabelledImages images = id == dataOwner ? ownImages(out)
+                : LabelledImages.withheld(limit, MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
+            final SecureInference inference = new SecureInference(weights, images, batch, modelOwner, dataOwner);
+            final EndpointRuntime.Context context = plan.apply(network.context(cmd, config, id, backend),
+                inference.computation());
+            out.println("obscura mnist infer: " + NetworkOptions.describe(config, id, backend,
+                network.emulation(cmd)));
+            out.printf("%,d test images, batch %d; party %d (%s) shares the model%s, party %d (%s) the images%s%n",
+                limit, batch, modelOwner, "role." + MODEL_OWNER_ROLE, id == modelOwner ? " from " + modelFile : "",
+                dataOwner, "role." + DATA_OWNER_ROLE, id == dataOwner ? " and alone learns the logits" : "");
+            out.flush();
+            final double[] seconds = new double[1];
+            final SecureInference.Result result;
+            try (Progress p = id == dataOwner ? Progress.start("secure inference", limit, out) : null) {
+                result = EndpointRuntime.runParty(context, ops -> inference.run(ops, p == null ? BatchListener.NONE
+                    : p));
+                seconds[0] = p == null ? 0 : p.seconds();
+            }
+            if (result == null) {
+                out.println("party " + id + ": done; the data owner, party " + dataOwner + ", holds the predictions");
+                return;
+            }
+            final int correct = MnistCommand.correct(result.predictions(), images);
+            final Tables table = new Tables("inference", "accuracy", "correct", "time", "images/s");
+            table.row("secure (" + config.parties() + " parties over TLS)", Tables.percent(correct, limit),
+                correct + "/" + limit, Tables.duration(seconds[0]), String.format("%.1f", limit / seconds[0]));
+            out.println();
+            table.print(out);
+            if (output != null) {
+                result.write(output, images);
+                out.println("Predictions and logits written to " + output);
+            }
+        }
+
+        /** The data owner's test images: exactly --limit of them. */
+        private LabelledImages ownImages(final PrintWriter out) {
+            final MnistSplit test = dataOptions.load(0, limit, out).test();
+            if (test.count() != limit) {
+                throw new IllegalStateException("the data owner has " + test.count() + " test images, not --limit "
+                    + limit + ": give every party --limit " + test.count());
+            }
+            return test;
+        }
     }
 }

@@ -41,7 +41,7 @@ import picocli.CommandLine.Command;
         "  ./obscura help mnist train          (or: ./obscura mnist train --help)",
     },
     subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
-        CertsCommand.class, HelpCommand.class})
+        CertsCommand.class, PartyCommand.class, DealerCommand.class, HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
     /** The most lines a failure prints. */
     static final int MAX_MESSAGE_LINES = 3;
@@ -58,10 +58,20 @@ public final class ObscuraCommand implements Runnable {
      * @param args the command-line arguments
      */
     public static void main(final String[] args) {
+        // Before any class reads them: Netty may then hand tensors' off-heap memory to TLS without a copy (the jar's
+        // manifest opens java.nio for it), and each log record is one line.
+        defaultProperty("io.netty.tryReflectionSetAccessible", "true");
+        defaultProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         if (System.getProperty(Mnist.PROJECT_ROOT_PROPERTY) == null) {
             checkoutRoot().ifPresent(root -> System.setProperty(Mnist.PROJECT_ROOT_PROPERTY, root.toString()));
         }
         System.exit(run(args));
+    }
+
+    private static void defaultProperty(final String name, final String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
     }
 
     /**

@@ -92,6 +92,11 @@ final class PartyOptions {
         return allowOutOfRange;
     }
 
+    /** The name given with --backend, or {@code null}. */
+    String backendName() {
+        return backendName;
+    }
+
     /** The number of parties (--parties). */
     int parties() {
         return parties;

@@ -20,8 +20,8 @@ final class Forked {
     private Forked() {
     }
 
-    /** Runs {@code obscura args...} in {@code workingDirectory} with {@code jvmOptions}; kills it after the timeout. */
-    static CommandRun run(final Path workingDirectory, final List<String> jvmOptions, final String... args) {
+    /** The command line of {@code obscura args...} in a JVM of its own with {@code jvmOptions}. */
+    static List<String> command(final List<String> jvmOptions, final String... args) {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens",
@@ -29,6 +29,12 @@ final class Forked {
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ObscuraCommand.class.getName()));
         command.addAll(List.of(args));
+        return command;
+    }
+
+    /** Runs {@code obscura args...} in {@code workingDirectory} with {@code jvmOptions}; kills it after the timeout. */
+    static CommandRun run(final Path workingDirectory, final List<String> jvmOptions, final String... args) {
+        final List<String> command = command(jvmOptions, args);
         try {
             final Path out = Files.createTempFile("obscura-out", ".txt");
             final Path err = Files.createTempFile("obscura-err", ".txt");

@@ -121,7 +121,8 @@ class ObscuraCommandTest {
 
     /** Every command's page, by its path below {@code obscura}. */
     private static final List<List<String>> PAGES = List.of(List.of(), List.of("demo"), List.of("backends"),
-        List.of("mnist"), List.of("mnist", "train"), List.of("mnist", "infer"), List.of("bench"), List.of("help"));
+        List.of("mnist"), List.of("mnist", "train"), List.of("mnist", "infer"), List.of("bench"), List.of("help"),
+        List.of("party"), List.of("dealer"), List.of("certs"));
 
     private static String usage(final List<String> page, final int width) {
         CommandLine cmd = ObscuraCommand.commandLine();

@@ -1,6 +1,7 @@
 package dev.obscura.mpc;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.random.SeedSource;
 import java.util.Objects;
 
 /**
@@ -20,15 +21,26 @@ public record HelperRole(String name, Program program) {
         Objects.requireNonNull(program, "program");
     }
 
-    /** Runs the role on its endpoint {@code transport}, computing with {@code backend}. */
+    /** Runs the role on its endpoint {@code transport}, computing with {@code backend}, with secure seeds. */
     public void run(final Transport transport, final Backend backend) {
-        program.run(transport, backend);
+        program.run(transport, backend, SeedSource.secure());
+    }
+
+    /**
+     * Runs the role on its endpoint {@code transport}, computing with {@code backend}, drawing seeds from
+     * {@code seeds}.
+     */
+    public void run(final Transport transport, final Backend backend, final SeedSource seeds) {
+        program.run(transport, backend, seeds);
     }
 
     /** The body of a helper role. */
     @FunctionalInterface
     public interface Program {
-        /** Serves the parties over {@code transport} until they close their connections. */
-        void run(Transport transport, Backend backend);
+        /**
+         * Serves the parties over {@code transport} until they close their connections, drawing every fresh seed
+         * from {@code seeds} (the runner's choice: {@link SeedSource#secure()} unless a test asked otherwise).
+         */
+        void run(Transport transport, Backend backend, SeedSource seeds);
     }
 }

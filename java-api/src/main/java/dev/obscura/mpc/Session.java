@@ -3,6 +3,7 @@ package dev.obscura.mpc;
 import dev.obscura.backend.Backend;
 import dev.obscura.random.Prg;
 import dev.obscura.random.Seed;
+import dev.obscura.random.SeedSource;
 import dev.obscura.ring.FixedPoint;
 
 /**
@@ -13,9 +14,10 @@ import dev.obscura.ring.FixedPoint;
  * <p>Endpoints are numbered parties first, {@code 0 .. parties()-1}, then the suite's helper roles
  * ({@link ProtocolSuite#helperRoles()}), {@code parties() .. parties() + helpers() - 1}.
  *
- * <p>{@link #establish} agrees a fresh PRG seed with every other party (the lower id draws it from
- * {@link java.security.SecureRandom} and sends it), so that a party can share an input without sending anything:
- * every other party draws its share from the seed it holds with the owner, and the owner keeps the difference.
+ * <p>{@link #establish} agrees a fresh PRG seed with every other party (the lower id draws it from its
+ * {@link SeedSource}, {@link java.security.SecureRandom} unless a test asked for derived seeds, and sends it), so that
+ * a party can share an input without sending anything: every other party draws its share from the seed it holds with
+ * the owner, and the owner keeps the difference.
  *
  * <p>Not thread-safe: a session belongs to its party's thread.
  */
@@ -32,13 +34,13 @@ public final class Session implements AutoCloseable {
     private final Prg[] pairwise;
 
     private Session(final Transport transport, final int helpers, final Backend backend, final FixedPoint fixedPoint,
-                    final Prg[] pairwise) {
+                    final Prg[] pairwise, final Seed privateSeed) {
         this.transport = transport;
         this.helpers = helpers;
         this.backend = backend;
         this.fixedPoint = fixedPoint;
         this.stats = new CommStats(transport, helpers);
-        this.privatePrg = Prg.fresh(backend);
+        this.privatePrg = new Prg(privateSeed, 0, backend);
         this.pairwise = pairwise;
     }
 
@@ -49,6 +51,16 @@ public final class Session implements AutoCloseable {
      */
     public static Session establish(final Transport transport, final Backend backend, final FixedPoint fixedPoint,
                                     final int helpers) {
+        return establish(transport, backend, fixedPoint, helpers, SeedSource.secure());
+    }
+
+    /**
+     * As {@link #establish(Transport, Backend, FixedPoint, int)}, drawing this party's seeds (its private PRG's and
+     * the pairwise seeds it sends) from {@code seeds}: {@link SeedSource#secure()} in every real run; a derived
+     * source only where a test or a reproducible run asked for it.
+     */
+    public static Session establish(final Transport transport, final Backend backend, final FixedPoint fixedPoint,
+                                    final int helpers, final SeedSource seeds) {
         final int self = transport.self();
         final int n = transport.parties();
         if (self < 0 || self >= n) {
@@ -60,7 +72,7 @@ public final class Session implements AutoCloseable {
         }
         final Prg[] pairwise = new Prg[n];
         for (int peer = self + 1; peer < n; peer++) {
-            final Seed seed = Seed.random();
+            final Seed seed = seeds.next();
             final int to = peer;
             Seed.send(seed, bytes -> transport.sendBytes(to, bytes));
             pairwise[peer] = new Prg(seed, PAIRWISE_STREAM, backend);
@@ -68,7 +80,7 @@ public final class Session implements AutoCloseable {
         for (int peer = 0; peer < self; peer++) {
             pairwise[peer] = new Prg(Seed.consume(transport.receiveBytes(peer)), PAIRWISE_STREAM, backend);
         }
-        return new Session(transport, helpers, backend, fixedPoint, pairwise);
+        return new Session(transport, helpers, backend, fixedPoint, pairwise, seeds.next());
     }
 
     /** This party's id, {@code 0 .. parties()-1}. */
@@ -114,7 +126,7 @@ public final class Session implements AutoCloseable {
         return stats;
     }
 
-    /** This party's own randomness (fresh seed from SecureRandom). */
+    /** This party's own randomness (a fresh seed from its {@link SeedSource}). */
     public Prg privatePrg() {
         return privatePrg;
     }

@@ -1,5 +1,6 @@
 package dev.obscura.network;
 
+import dev.obscura.random.SeedSource;
 import dev.obscura.ring.FixedPoint;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,11 +19,12 @@ import java.util.regex.Pattern;
 final class ConfigParser {
     private static final Pattern PARTY_KEY = Pattern.compile("party\\.(\\d{1,5})");
     private static final Pattern HELPER_KEY = Pattern.compile("helper\\.([a-z][a-z0-9-]{0,30})");
+    private static final Pattern ROLE_KEY = Pattern.compile("role\\.([a-z][a-z0-9-]{0,30})");
     private static final Pattern SUITE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.]+\\]");
     private static final List<String> KNOWN = List.of("suite", "fixed-point-bits", "party.N", "helper.NAME",
         "tls.ca", "tls.certificate", "tls.key", "timeout", "connect-timeout", "heartbeat-interval",
-        "heartbeat-timeout", "max-frame-bytes");
+        "heartbeat-timeout", "max-frame-bytes", "role.NAME", "insecure-seed");
 
     private final String source;
     private final Path baseDir;
@@ -30,6 +32,7 @@ final class ConfigParser {
     private final Map<String, Line> settings = new HashMap<>();
     private final TreeMap<Integer, Line> parties = new TreeMap<>();
     private final LinkedHashMap<String, Line> helpers = new LinkedHashMap<>();
+    private final TreeMap<String, Line> roles = new TreeMap<>();
 
     private record Line(int number, String value) {
     }
@@ -64,11 +67,14 @@ final class ConfigParser {
         }
         final var party = PARTY_KEY.matcher(key);
         final var helper = HELPER_KEY.matcher(key);
+        final var role = ROLE_KEY.matcher(key);
         final Line previous;
         if (party.matches()) {
             previous = parties.putIfAbsent(Integer.parseInt(party.group(1)), new Line(number, value));
         } else if (helper.matches()) {
             previous = helpers.putIfAbsent(helper.group(1), new Line(number, value));
+        } else if (role.matches()) {
+            previous = roles.putIfAbsent(role.group(1), new Line(number, value));
         } else if (KNOWN.contains(key)) {
             previous = settings.putIfAbsent(key, new Line(number, value));
         } else {
@@ -107,8 +113,43 @@ final class ConfigParser {
         final Path ca = baseDir.resolve(required("tls.ca"));
         final String certificate = baseDir.resolve(required("tls.certificate")).toString();
         final String key = baseDir.resolve(required("tls.key")).toString();
-        return new NetworkConfig(source, endpoints, parties.size(), suite, bits, timeout, connectTimeout,
+        final NetworkConfig.Protocol protocol = new NetworkConfig.Protocol(suite, bits, roles(),
+            insecureSeed());
+        return new NetworkConfig(source, endpoints, parties.size(), protocol, timeout, connectTimeout,
             heartbeatInterval, heartbeatTimeout, maxFrame, ca, certificate, key);
+    }
+
+    /** {@code role.NAME = PARTY}: which party plays a named part of the program (the model owner, say). */
+    private Map<String, NetworkConfig.Setting<Integer>> roles() {
+        final Map<String, NetworkConfig.Setting<Integer>> out = new TreeMap<>();
+        for (final Map.Entry<String, Line> e : roles.entrySet()) {
+            final Line line = e.getValue();
+            final int party;
+            try {
+                party = Integer.parseInt(line.value());
+            } catch (NumberFormatException ex) {
+                throw error(line.number(), "role." + e.getKey() + " must be a party id, got '"
+                    + Untrusted.quote(line.value()) + "'");
+            }
+            if (party < 0 || party >= parties.size()) {
+                throw error(line.number(), "role." + e.getKey() + " must be a party of this configuration, 0.."
+                    + (parties.size() - 1) + ", got " + party);
+            }
+            out.put(e.getKey(), new NetworkConfig.Setting<>(party, source + ":" + line.number()));
+        }
+        return out;
+    }
+
+    /** {@code insecure-seed = TEXT}: the master seed of an insecure, reproducible run (refused unless allowed). */
+    private NetworkConfig.Setting<String> insecureSeed() {
+        final Line line = settings.get("insecure-seed");
+        if (line == null) {
+            return null;
+        }
+        if (!SeedSource.MASTER_SEED.matcher(line.value()).matches()) {
+            throw error(line.number(), "insecure-seed must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        return new NetworkConfig.Setting<>(line.value(), source + ":" + line.number());
     }
 
     private List<NetworkConfig.Endpoint> endpoints() {

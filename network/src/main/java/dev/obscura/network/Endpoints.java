@@ -84,17 +84,28 @@ final class Endpoints {
         group = new MultiThreadIoEventLoopGroup(context.ioThreads,
             new DefaultThreadFactory("obscura-net-" + me.name(), true), IoRuntime.ioHandlerFactory());
         final long deadline = System.nanoTime() + config.connectTimeout().toNanos();
-        if (self > 0) {
+        if (self > 0 && hasLowerPeer()) {
             listen(me);
         }
         for (int j = self + 1; j < links.length; j++) {
-            dial(links[j], deadline, FIRST_BACKOFF_MILLIS);
+            if (links[j] != null) {
+                dial(links[j], deadline, FIRST_BACKOFF_MILLIS);
+            }
         }
         awaitReady(deadline);
         final Channel s = server;
         if (s != null) {
             s.close().awaitUninterruptibly(config.connectTimeout().toMillis());
         }
+    }
+
+    private boolean hasLowerPeer() {
+        for (int j = 0; j < self; j++) {
+            if (links[j] != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void listen(final NetworkConfig.Endpoint me) {
@@ -223,7 +234,7 @@ final class Endpoints {
 
     /** The link that may take an accepted connection from endpoint {@code id} (a lower id not yet joined), or null. */
     PeerLink acceptable(final int id) {
-        if (id < 0 || id >= self || links[id].channel() != null || links[id].ready.isDone()) {
+        if (id < 0 || id >= self || links[id] == null || links[id].channel() != null || links[id].ready.isDone()) {
             return null;
         }
         return links[id];

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.ReferenceCounted;
 
 /**
  * Puts the header ({@link FrameDescriptor}) in front of each outgoing frame and numbers the frames of the
@@ -25,8 +26,58 @@ final class FrameEncoder extends ChannelOutboundHandlerAdapter {
     /**
      * One frame to write: its type and payload (null for none), which the encoder takes over; {@code ownsPlaintext}
      * when the payload is a buffer of the transport's that holds a copy of the message (zeroed once written).
+     *
+     * <p>Reference-counted through its payload: a write that Netty drops before it reaches the encoder (the channel
+     * closed and its pipeline gone, or its event loop stopped) releases the message with {@code ReferenceCountUtil},
+     * which then releases (and zeroes, when owned) the payload instead of leaking it.
      */
-    record Outbound(int type, ByteBuf payload, boolean ownsPlaintext) {
+    record Outbound(int type, ByteBuf payload, boolean ownsPlaintext) implements ReferenceCounted {
+        @Override
+        public int refCnt() {
+            return payload == null ? 1 : payload.refCnt();
+        }
+
+        @Override
+        public Outbound retain() {
+            return retain(1);
+        }
+
+        @Override
+        public Outbound retain(final int increment) {
+            if (payload != null) {
+                payload.retain(increment);
+            }
+            return this;
+        }
+
+        @Override
+        public Outbound touch() {
+            return touch(null);
+        }
+
+        @Override
+        public Outbound touch(final Object hint) {
+            if (payload != null) {
+                payload.touch(hint);
+            }
+            return this;
+        }
+
+        @Override
+        public boolean release() {
+            return release(1);
+        }
+
+        @Override
+        public boolean release(final int decrement) {
+            if (payload == null) {
+                return false;
+            }
+            if (ownsPlaintext && payload.refCnt() == decrement) {
+                payload.setZero(0, payload.capacity());
+            }
+            return payload.release(decrement);
+        }
     }
 
     private final int self;

@@ -7,10 +7,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -32,7 +34,14 @@ import java.util.TreeMap;
  * heartbeat-interval = 1s                     # an idle connection sends a heartbeat this often
  * heartbeat-timeout  = 10s                    # a peer silent this long has failed (at most timeout)
  * max-frame-bytes    = 1GiB                   # the largest message; a longer frame is refused unread
+ * role.model-owner   = 0                      # optional: which party plays a named part of the program
+ * role.data-owner    = 1
+ * insecure-seed      = test-1                 # optional, INSECURE: derive every seed from this (tests only)
  * </pre>
+ *
+ * <p>{@code role.NAME} keys name the party that plays a part of a program ({@link #role}); programs document the
+ * roles they read. {@code insecure-seed} derives every endpoint's seeds from one master seed, so that a run can be
+ * repeated bit for bit; it removes all security, and {@code EndpointRuntime} refuses it unless explicitly allowed.
  *
  * <p>The {@linkplain #digest() digest} is the SHA-256 of the {@linkplain #canonicalText() canonical text}: every
  * setting except the {@code tls.*} paths (which are local to each host), defaults written out, in a fixed order.
@@ -79,11 +88,31 @@ public final class NetworkConfig {
         }
     }
 
+    /**
+     * A value of the file and where it was set ({@code network.conf:12}), for messages about it.
+     *
+     * @param value  the value
+     * @param origin the file and line that set it
+     * @param <T>    the value's type
+     */
+    public record Setting<T>(T value, String origin) {
+    }
+
+    /**
+     * The settings of the computation itself: the suite, the fixed-point bits, the parties' named roles and the
+     * insecure master seed, if any.
+     */
+    record Protocol(String suite, int fixedPointBits, Map<String, Setting<Integer>> roles,
+                    Setting<String> insecureSeed) {
+    }
+
     private final String source;
     private final List<Endpoint> endpoints;
     private final int parties;
     private final String suite;
     private final int fixedPointBits;
+    private final Map<String, Setting<Integer>> roles;
+    private final Setting<String> insecureSeed;
     private final Duration timeout;
     private final Duration connectTimeout;
     private final Duration heartbeatInterval;
@@ -95,15 +124,17 @@ public final class NetworkConfig {
     private final String canonicalText;
     private final byte[] digest;
 
-    NetworkConfig(final String source, final List<Endpoint> endpoints, final int parties, final String suite,
-                  final int fixedPointBits, final Duration timeout, final Duration connectTimeout,
+    NetworkConfig(final String source, final List<Endpoint> endpoints, final int parties, final Protocol protocol,
+                  final Duration timeout, final Duration connectTimeout,
                   final Duration heartbeatInterval, final Duration heartbeatTimeout, final long maxFrameBytes,
                   final Path caFile, final String certificateTemplate, final String keyTemplate) {
         this.source = source;
         this.endpoints = List.copyOf(endpoints);
         this.parties = parties;
-        this.suite = suite;
-        this.fixedPointBits = fixedPointBits;
+        this.suite = protocol.suite();
+        this.fixedPointBits = protocol.fixedPointBits();
+        this.roles = Collections.unmodifiableMap(new TreeMap<>(protocol.roles()));
+        this.insecureSeed = protocol.insecureSeed();
         this.timeout = timeout;
         this.connectTimeout = connectTimeout;
         this.heartbeatInterval = heartbeatInterval;
@@ -184,6 +215,33 @@ public final class NetworkConfig {
     /** Fractional bits of the fixed-point encoding. */
     public int fixedPointBits() {
         return fixedPointBits;
+    }
+
+    /** The helper endpoints (those after the parties), in id order. */
+    public List<Endpoint> helpers() {
+        return endpoints.subList(parties, endpoints.size());
+    }
+
+    /**
+     * The party that plays {@code role} ({@code role.NAME = PARTY}), or {@code fallback} when the file does not name
+     * one.
+     */
+    public int role(final String role, final int fallback) {
+        final Setting<Integer> s = roles.get(role);
+        return s == null ? fallback : s.value();
+    }
+
+    /** Every {@code role.NAME} setting, by name. */
+    public Map<String, Setting<Integer>> roles() {
+        return roles;
+    }
+
+    /**
+     * The {@code insecure-seed} setting, if the file has one: the master seed every endpoint's seeds are derived
+     * from in an insecure, reproducible run ({@link dev.obscura.random.SeedSource#insecureDerived}).
+     */
+    public Optional<Setting<String>> insecureSeed() {
+        return Optional.ofNullable(insecureSeed);
     }
 
     /** The longest one receive (or one send) waits. */
@@ -268,6 +326,13 @@ public final class NetworkConfig {
         b.append("heartbeat-interval=").append(Units.format(heartbeatInterval)).append('\n');
         b.append("heartbeat-timeout=").append(Units.format(heartbeatTimeout)).append('\n');
         b.append("max-frame-bytes=").append(maxFrameBytes).append('\n');
+        // Written only when set, so that the digest of a file without them is what it always was.
+        for (final Map.Entry<String, Setting<Integer>> r : roles.entrySet()) {
+            b.append("role.").append(r.getKey()).append('=').append(r.getValue().value()).append('\n');
+        }
+        if (insecureSeed != null) {
+            b.append("insecure-seed=").append(insecureSeed.value()).append('\n');
+        }
         return b.toString();
     }
 
@@ -286,6 +351,6 @@ public final class NetworkConfig {
     @Override
     public String toString() {
         return "NetworkConfig[" + source + ", parties=" + parties + ", endpoints=" + names() + ", suite=" + suite
-            + ", digest=" + digestHex().substring(0, 12) + "]";
+            + (insecureSeed != null ? ", INSECURE seed" : "") + ", digest=" + digestHex().substring(0, 12) + "]";
     }
 }

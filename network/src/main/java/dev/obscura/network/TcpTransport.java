@@ -61,7 +61,7 @@ public final class TcpTransport implements Transport {
         this.self = context.self;
         this.links = new PeerLink[config.endpoints().size()];
         for (final NetworkConfig.Endpoint e : config.endpoints()) {
-            if (e.id() != self) {
+            if (e.id() != self && (!context.partiesOnly || e.id() < config.parties())) {
                 links[e.id()] = new PeerLink(e.id(), "endpoint " + e.id() + " (" + e.name() + ")",
                     context.emulation);
             }
@@ -83,7 +83,8 @@ public final class TcpTransport implements Transport {
             t.endpoints.connect();
             return t;
         } catch (RuntimeException | Error e) {
-            t.shutDown(null, null);
+            // Peers that did connect learn why this endpoint gives up, instead of seeing it close.
+            t.shutDown(e.getMessage() == null ? "endpoint " + t.self + " could not open" : e.getMessage(), null);
             throw e;
         }
     }
@@ -299,7 +300,12 @@ public final class TcpTransport implements Transport {
             throw new IllegalArgumentException("no channel between endpoints, from=" + self + ", to=" + peer
                 + ", endpoints=" + links.length);
         }
-        return links[peer];
+        final PeerLink link = links[peer];
+        if (link == null) {
+            throw new IllegalArgumentException("endpoint " + self + " is not connected to endpoint " + peer + " ("
+                + config.endpoint(peer).name() + "): it was opened for the parties only");
+        }
+        return link;
     }
 
     /** The connection to {@code peer} (for tests that write forged bytes on it). */
@@ -345,6 +351,7 @@ public final class TcpTransport implements Transport {
         ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
         int ioThreads = 1;
         java.net.InetSocketAddress listen;
+        boolean partiesOnly;
 
         /** The deployment's configuration (required). */
         public Context config(final NetworkConfig c) {
@@ -391,6 +398,15 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
+        /**
+         * Connects to the other parties only, not to the helper endpoints (parties that consume preprocessing files
+         * need no dealer online). Default false: every endpoint of the configuration.
+         */
+        public Context partiesOnly(final boolean b) {
+            this.partiesOnly = b;
+            return this;
+        }
+
         /** Fills in defaults and checks the settings. */
         public Context conclude() {
             if (config == null) {
@@ -399,6 +415,10 @@ public final class TcpTransport implements Transport {
             if (self < 0 || self >= config.endpoints().size()) {
                 throw new IllegalArgumentException("self must be an endpoint of the configuration, self=" + self
                     + ", endpoints=" + config.endpoints().size());
+            }
+            if (partiesOnly && self >= config.parties()) {
+                throw new IllegalArgumentException("only a party connects to the parties only, self=" + self
+                    + ", parties=" + config.parties());
             }
             if (ioThreads < 1 || ioThreads > 64) {
                 throw new IllegalArgumentException("ioThreads must be between 1 and 64, ioThreads=" + ioThreads);

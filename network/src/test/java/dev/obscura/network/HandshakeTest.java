@@ -62,7 +62,7 @@ final class HandshakeTest {
     @Test
     void shouldRefuseAPeerWithAnotherPartyCount() {
         final Loopback net = Loopback.create(dir, 2, List.of(), "connect-timeout = 5s\n");
-        final int extraPort = Loopback.freePorts(1).get(0);
+        final int extraPort = LoopbackNetwork.freePorts(1).get(0);
         final NetworkConfig three = net.variant("three.conf", text -> text + "party.2 = 127.0.0.1:" + extraPort + "\n");
         final List<Object> outcomes = openEach(List.of(net.config(), three), c -> c);
         final TransportException at0 = assertInstanceOf(TransportException.class, outcomes.get(0));

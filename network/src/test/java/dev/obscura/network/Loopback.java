@@ -2,11 +2,8 @@ package dev.obscura.network;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -33,31 +30,15 @@ final class Loopback {
 
     /** {@code parties} parties and the named helpers, with {@code extra} configuration lines. */
     static Loopback create(final Path dir, final int parties, final List<String> helpers, final String extra) {
-        final List<String> names = new ArrayList<>();
-        for (int p = 0; p < parties; p++) {
-            names.add("party-" + p);
-        }
-        names.addAll(helpers);
-        final List<Integer> ports = freePorts(names.size());
-        final StringBuilder text = new StringBuilder("# loopback test deployment\nsuite = additive-dealer\n");
-        for (int p = 0; p < parties; p++) {
-            text.append("party.").append(p).append(" = 127.0.0.1:").append(ports.get(p)).append('\n');
-        }
-        for (int h = 0; h < helpers.size(); h++) {
-            text.append("helper.").append(helpers.get(h)).append(" = 127.0.0.1:").append(ports.get(parties + h))
-                .append('\n');
-        }
-        text.append("tls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n");
+        final StringBuilder lines = new StringBuilder();
         if (!extra.contains("connect-timeout")) {
-            text.append("connect-timeout = 20s\n");
+            lines.append("connect-timeout = 20s\n");
         }
         if (!extra.startsWith("timeout") && !extra.contains("\ntimeout")) {
-            text.append("timeout = 20s\n");
+            lines.append("timeout = 20s\n");
         }
-        text.append(extra);
-        final NetworkConfig config = write(dir, "network.conf", text.toString());
-        TestCertificates.write(config, dir.resolve("certs"), Duration.ofDays(1));
-        return new Loopback(dir, config);
+        return new Loopback(dir, LoopbackNetwork.deployment(dir, "additive-dealer", parties, helpers,
+            lines + extra));
     }
 
     /** Writes {@code text} to {@code dir/name} and reads it back as a configuration. */
@@ -121,29 +102,6 @@ final class Loopback {
 
     List<TcpTransport> openAll() {
         return openAll(c -> c);
-    }
-
-    /** {@code n} ports that were free a moment ago on 127.0.0.1. */
-    static List<Integer> freePorts(final int n) {
-        final List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                final ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                s.setReuseAddress(true);
-                held.add(s);
-            }
-            return held.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (final ServerSocket s : held) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // a test port: nothing to do
-                }
-            }
-        }
     }
 
     /** Live threads whose name starts with {@code prefix}. */

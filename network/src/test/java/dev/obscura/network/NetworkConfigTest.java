@@ -95,6 +95,10 @@ final class NetworkConfigTest {
         "connect-timeout = 3 parsecs|net.conf:13: connect-timeout: expected a duration such as 250ms, 60s or 2m",
         "connect-timeout = 0s|net.conf:13: connect-timeout must be between 1ms and 24h",
         "heartbeat-interval = 3s|net.conf:13: heartbeat-interval must be at most half the heartbeat-timeout",
+        "role.model-owner = 2|net.conf:13: role.model-owner must be a party of this configuration, 0..1, got 2",
+        "role.data-owner = one|net.conf:13: role.data-owner must be a party id, got 'one'",
+        "role.Bad = 1|net.conf:13: unknown key 'role.Bad'",
+        "insecure-seed = two words|net.conf:13: insecure-seed must be 1 to 64 letters, digits",
     })
     void shouldRefuseABadLineNamingIt(final String line, final String message) {
         final ConfigException e = assertThrows(ConfigException.class, () -> parse(FILE + line + "\n"));
@@ -119,6 +123,25 @@ final class NetworkConfigTest {
         final String text = FILE.replace(from, to == null ? "" : to);
         final ConfigException e = assertThrows(ConfigException.class, () -> parse(text));
         assertTrue(e.getMessage().startsWith(message), e.getMessage());
+    }
+
+    @Test
+    void shouldReadRolesAndTheInsecureSeedIntoTheDigest() {
+        final NetworkConfig plain = parse(FILE);
+        assertEquals(0, plain.role("model-owner", 0));
+        assertEquals(1, plain.role("data-owner", 1));
+        assertTrue(plain.insecureSeed().isEmpty());
+        final NetworkConfig withRoles = parse(FILE + "role.model-owner = 1\nrole.data-owner = 0\n");
+        assertEquals(1, withRoles.role("model-owner", 0));
+        assertEquals(0, withRoles.role("data-owner", 1));
+        assertEquals("net.conf:13", withRoles.roles().get("model-owner").origin());
+        assertFalse(java.util.Arrays.equals(plain.digest(), withRoles.digest()), "roles are shared settings");
+        final NetworkConfig seeded = parse(FILE + "insecure-seed = test-1\n");
+        assertEquals("test-1", seeded.insecureSeed().orElseThrow().value());
+        assertEquals("net.conf:13", seeded.insecureSeed().orElseThrow().origin());
+        assertFalse(java.util.Arrays.equals(plain.digest(), seeded.digest()), "every party must agree on it");
+        assertTrue(seeded.toString().contains("INSECURE"), seeded.toString());
+        assertFalse(seeded.toString().contains("test-1"), seeded.toString());
     }
 
     @Test

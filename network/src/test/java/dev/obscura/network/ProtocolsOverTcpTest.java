@@ -8,6 +8,7 @@ import dev.obscura.backend.Backends;
 import dev.obscura.mpc.Counters;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
+import dev.obscura.protocols.LocalParties;
 import dev.obscura.protocols.additive.AdditiveSuite;
 import dev.obscura.ring.FixedPoint;
 import java.nio.file.Path;
@@ -22,10 +23,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The protocols over TCP with TLS give what they give in-process, bit for bit, with the same counters: the same
- * program, the same seeds per party ({@link DeterministicSeeds}), once on the in-process network and once with every
- * party and the dealer on its own {@link TcpTransport} on loopback.
+ * program on the same insecure master seed ({@code insecure-seed} in the configuration, {@code insecureSeed} of
+ * {@link LocalParties}), once on the in-process network and once with every party and the dealer an
+ * {@link EndpointRuntime} on loopback.
  */
 final class ProtocolsOverTcpTest {
+    private static final String SEED = "over-tcp-1";
+
     @TempDir
     Path dir;
 
@@ -40,10 +44,11 @@ final class ProtocolsOverTcpTest {
         final Backend backend = Backends.byName("java");
         final FixedPoint fp = new FixedPoint(16);
         final Function<SecureOps, Seen> program = ProtocolsOverTcpTest::mixedProgram;
-        final List<Seen> reference = TcpParties.inProcess(parties, new AdditiveSuite(), backend, fp, program);
-        final Loopback net = Loopback.create(dir, parties, List.of("dealer"), "");
-        final List<Seen> overTcp = TcpParties.run(net.openAll(), new AdditiveSuite(), backend, fp, program)
-            .orThrow();
+        final List<Seen> reference = LocalParties.builder().parties(parties).backend(backend).fixedPoint(fp)
+            .insecureSeed(SEED).build().run(program);
+        final Loopback net = Loopback.create(dir, parties, List.of("dealer"), "insecure-seed = " + SEED + "\n");
+        final List<Seen> overTcp = TcpParties.runtimes(net.config(), new AdditiveSuite(),
+            c -> c.backend(backend).allowInsecureSeed(true), program).orThrow();
         for (int p = 0; p < parties; p++) {
             final Seen a = reference.get(p);
             final Seen b = overTcp.get(p);
@@ -63,6 +68,24 @@ final class ProtocolsOverTcpTest {
             assertEquals(a.framesSent(), b.framesSent(), "party " + p + " frames");
             assertEquals(a.bytesSent(), b.bytesSent(), "party " + p + " bytes");
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldRunALocalClusterOverTlsOnLoopbackBitForBit() {
+        final Backend backend = Backends.byName("java");
+        final LocalParties.Builder parties = LocalParties.builder().parties(3).backend(backend).insecureSeed(SEED);
+        final List<Seen> reference = parties.build().run(ProtocolsOverTcpTest::mixedProgram);
+        final List<Seen> overTls = parties.network(LoopbackNetwork.factory(c -> c)).build()
+            .run(ProtocolsOverTcpTest::mixedProgram);
+        for (int p = 0; p < 3; p++) {
+            for (int i = 0; i < reference.get(p).revealed().size(); i++) {
+                assertArrayEquals(reference.get(p).revealed().get(i), overTls.get(p).revealed().get(i),
+                    "party " + p + ", value " + i);
+            }
+            assertEquals(reference.get(p).total().rounds(), overTls.get(p).total().rounds());
+            assertEquals(reference.get(p).bytesSent(), overTls.get(p).bytesSent());
+        }
+        assertEquals(0, Loopback.threads("obscura-net-"), "I/O threads left running");
     }
 
     /** Inputs of two owners, every kind of operation, a prefetched replay, reveals to all and to one party. */

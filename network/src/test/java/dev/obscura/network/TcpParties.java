@@ -4,7 +4,6 @@ import dev.obscura.backend.Backend;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.mpc.Session;
-import dev.obscura.protocols.LocalParties;
 import dev.obscura.ring.FixedPoint;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,23 +12,70 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
- * The one piece of test glue that starts protocol sessions over {@link TcpTransport}s, the way {@code LocalCluster}
- * starts them in-process: one thread per endpoint, named like {@code LocalCluster}'s ({@code obscura-party-N},
- * {@code obscura-dealer}), parties through {@code Session.establish} and {@code suite.init}, the dealer through
- * {@code suite.runDealer}. A party or dealer that throws aborts its transport, which fails every other endpoint
- * at once with a message naming it. (When suites declare their helper roles, only this class changes.)
+ * The test glue that starts protocol sessions over {@link TcpTransport}s, one thread per endpoint (named like
+ * {@code LocalCluster}'s, {@code obscura-party-N} and {@code obscura-dealer}): {@link #runtimes} through
+ * {@link EndpointRuntime}, as the party and dealer processes do; {@link #run} on transports a test opened itself
+ * (to injure them), with the suite's helper roles. A party or helper that throws aborts its transport, which fails
+ * every other endpoint at once with a message naming it.
  */
 final class TcpParties {
     /** The longest a test waits for a whole run. */
     static final long RUN_WAIT_SECONDS = 120;
 
-    static {
-        DeterministicSeeds.install();
+    private TcpParties() {
     }
 
-    private TcpParties() {
+    /**
+     * Runs {@code program} on every party of {@code config} and the suite's helpers, each endpoint an
+     * {@link EndpointRuntime} on its own thread with the settings {@code settings} makes of its context. Failures
+     * are {@link EndpointFailedException}s.
+     */
+    static <T> Outcome<T> runtimes(final NetworkConfig config, final ProtocolSuite suite,
+                                   final UnaryOperator<EndpointRuntime.Context> settings,
+                                   final Function<SecureOps, T> program) {
+        return runtimes(config, suite, settings, program, config.endpoints().size());
+    }
+
+    /** As {@link #runtimes(NetworkConfig, ProtocolSuite, UnaryOperator, Function)}, on the first {@code endpoints}. */
+    static <T> Outcome<T> runtimes(final NetworkConfig config, final ProtocolSuite suite,
+                                   final UnaryOperator<EndpointRuntime.Context> settings,
+                                   final Function<SecureOps, T> program, final int endpoints) {
+        return await(endpoints, config.parties(), id -> {
+            final EndpointRuntime.Context c = settings.apply(new EndpointRuntime.Context().config(config).self(id)
+                .suite(suite));
+            if (id < config.parties()) {
+                return EndpointRuntime.runParty(c, program);
+            }
+            EndpointRuntime.runHelper(c);
+            return null;
+        });
+    }
+
+    /** Runs {@code body} for endpoints {@code 0 .. endpoints-1}, each on its own thread, and waits for them. */
+    private static <T> Outcome<T> await(final int endpoints, final int parties, final IntFunction<T> body) {
+        final List<CompletableFuture<T>> futures = new ArrayList<>();
+        final long[] ends = new long[endpoints];
+        for (int id = 0; id < endpoints; id++) {
+            final int self = id;
+            final CompletableFuture<T> f = new CompletableFuture<>();
+            futures.add(f);
+            final Thread thread = new Thread(() -> {
+                try {
+                    f.complete(body.apply(self));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                } finally {
+                    ends[self] = System.nanoTime();
+                }
+            }, self < parties ? "obscura-party-" + self : "obscura-helper-" + (self - parties));
+            thread.setDaemon(true);
+            thread.start();
+        }
+        return collect(futures, ends, parties);
     }
 
     /** What each endpoint's thread ended with: a party's result, or its failure. */
@@ -68,7 +114,7 @@ final class TcpParties {
                         ends[t.self()] = System.nanoTime();
                         f.complete(result);
                     } else {
-                        suite.helperRoles().get(t.self() - parties).program().run(t, backend);
+                        suite.helperRoles().get(t.self() - parties).run(t, backend);
                         ends[t.self()] = System.nanoTime();
                         f.complete(null);
                     }
@@ -85,6 +131,11 @@ final class TcpParties {
             threads.add(thread);
         }
         threads.forEach(Thread::start);
+        return collect(futures, ends, parties);
+    }
+
+    private static <T> Outcome<T> collect(final List<CompletableFuture<T>> futures, final long[] ends,
+                                          final int parties) {
         final List<T> results = new ArrayList<>();
         final List<Throwable> failures = new ArrayList<>();
         for (final CompletableFuture<T> f : futures) {
@@ -103,12 +154,5 @@ final class TcpParties {
             endNanos.add(e);
         }
         return new Outcome<>(results.subList(0, parties), failures, endNanos);
-    }
-
-    /** The same program on the in-process network (the reference), with the same seeds per party. */
-    static <T> List<T> inProcess(final int parties, final ProtocolSuite suite, final Backend backend,
-                                 final FixedPoint fixedPoint, final Function<SecureOps, T> program) {
-        return LocalParties.builder().parties(parties).suite(suite).backend(backend).fixedPoint(fixedPoint).build()
-            .run(program);
     }
 }

@@ -6,7 +6,7 @@ import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.TransportException;
-import dev.obscura.protocols.transport.InProcessNetwork;
+import dev.obscura.random.SeedSource;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.MemoryBudget;
 import java.time.Duration;
@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Long-lived in-process parties: N party threads (and one thread per helper role of the suite, its dealer say) that
@@ -33,7 +34,7 @@ public final class LocalCluster implements AutoCloseable {
     private static final Duration HELPER_GRACE = Duration.ofSeconds(2);
 
     private final int parties;
-    private final InProcessNetwork network;
+    private final ClusterNetwork network;
     private final List<LinkedBlockingQueue<Task<?>>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<HelperRole> roles;
@@ -47,21 +48,22 @@ public final class LocalCluster implements AutoCloseable {
 
     private static final Task<Void> STOP = new Task<>(ops -> null, new CompletableFuture<>(), true);
 
+    /**
+     * Starts the cluster on a network from {@code networks}; endpoint {@code id} (party or helper) draws its seeds
+     * from {@code seeds.apply(id)}.
+     */
     LocalCluster(final int parties, final ProtocolSuite suite, final Backend backend, final FixedPoint fixedPoint,
-                 final Duration timeout) {
+                 final Duration timeout, final IntFunction<SeedSource> seeds, final ClusterNetwork.Factory networks) {
         this.parties = parties;
         this.roles = List.copyOf(suite.helperRoles());
-        if (roles.size() > 1) {
-            // The in-process network numbers one helper endpoint after the parties.
-            throw new IllegalArgumentException("the in-process network runs at most one helper role, helpers="
-                + roles.size() + ", suite=" + suite.name());
-        }
-        this.network = new InProcessNetwork(parties, !roles.isEmpty(), timeout);
+        this.network = networks.create(suite.name(), parties, roles.stream().map(HelperRole::name).toList(),
+            timeout);
         for (int p = 0; p < parties; p++) {
             final int id = p;
             final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
             queues.add(queue);
-            threads.add(daemon("obscura-party-" + id, () -> serve(id, queue, suite, backend, fixedPoint)));
+            threads.add(daemon("obscura-party-" + id, () -> serve(id, queue, suite, backend, fixedPoint,
+                seeds.apply(id))));
         }
         for (int r = 0; r < roles.size(); r++) {
             final HelperRole role = roles.get(r);
@@ -70,7 +72,7 @@ public final class LocalCluster implements AutoCloseable {
             helpers.add(done);
             threads.add(daemon("obscura-" + role.name(), () -> {
                 try {
-                    role.run(network.endpoint(id), backend);
+                    role.run(network.endpoint(id), backend, seeds.apply(id));
                     done.complete(null);
                 } catch (Throwable t) {
                     network.fail("the " + role.name() + " failed: " + t.getClass().getSimpleName());
@@ -91,12 +93,12 @@ public final class LocalCluster implements AutoCloseable {
 
     /** The party loop: establish the session once, then run each queued program until told to stop. */
     private void serve(final int id, final LinkedBlockingQueue<Task<?>> queue, final ProtocolSuite suite,
-                       final Backend backend, final FixedPoint fixedPoint) {
+                       final Backend backend, final FixedPoint fixedPoint, final SeedSource seeds) {
         Session session = null;
         SecureOps ops = null;
         Throwable setupFailure = null;
         try {
-            session = Session.establish(network.endpoint(id), backend, fixedPoint, roles.size());
+            session = Session.establish(network.endpoint(id), backend, fixedPoint, roles.size(), seeds);
             ops = new SecureOps(suite.init(session));
         } catch (Throwable t) {
             setupFailure = t;

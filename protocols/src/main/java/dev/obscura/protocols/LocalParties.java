@@ -5,7 +5,9 @@ import dev.obscura.backend.Backends;
 import dev.obscura.mpc.ProtocolSuite;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.protocols.additive.AdditiveSuite;
+import dev.obscura.random.SeedSource;
 import dev.obscura.ring.FixedPoint;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -28,11 +30,15 @@ import java.util.function.Function;
  * <p>Immutable and thread-safe: each {@link #run} builds its own network and threads.
  */
 public final class LocalParties {
+    private static final System.Logger LOG = System.getLogger(LocalParties.class.getName());
+
     private final int parties;
     private final ProtocolSuite suite;
     private final Backend backend;
     private final FixedPoint fixedPoint;
     private final Duration timeout;
+    private final String insecureSeed;
+    private final ClusterNetwork.Factory network;
 
     private LocalParties(final Builder b) {
         this.parties = b.parties;
@@ -40,6 +46,8 @@ public final class LocalParties {
         this.backend = b.backend != null ? b.backend : Backends.defaultBackend();
         this.fixedPoint = b.fixedPoint;
         this.timeout = b.timeout;
+        this.insecureSeed = b.insecureSeed;
+        this.network = b.network;
     }
 
     /** A builder with defaults: 2 parties, the additive dealer suite, the default backend, 16 fractional bits. */
@@ -73,8 +81,18 @@ public final class LocalParties {
      * benchmarks). Close the cluster when done.
      */
     public LocalCluster start() {
-        return new LocalCluster(parties, suite, backend, fixedPoint, timeout);
+        if (insecureSeed == null) {
+            return new LocalCluster(parties, suite, backend, fixedPoint, timeout, id -> SeedSource.secure(), network);
+        }
+        LOG.log(Level.WARNING, INSECURE_WARNING);
+        return new LocalCluster(parties, suite, backend, fixedPoint, timeout,
+            id -> SeedSource.insecureDerived(insecureSeed, id), network);
     }
+
+    /** The warning every start with an insecure seed logs. */
+    static final String INSECURE_WARNING = "INSECURE: every party's and helper's seeds are derived from a fixed"
+        + " master seed (LocalParties.Builder.insecureSeed): every share and mask of this run can be recomputed by"
+        + " anyone who knows it. For tests and reproducible runs only, never with real data.";
 
     /** Settings of a {@link LocalParties} run. */
     public static final class Builder {
@@ -83,8 +101,35 @@ public final class LocalParties {
         private Backend backend;
         private FixedPoint fixedPoint = FixedPoint.defaultEncoding();
         private Duration timeout = Duration.ofSeconds(60);
+        private String insecureSeed;
+        private ClusterNetwork.Factory network = ClusterNetwork.Factory.IN_PROCESS;
 
         private Builder() {
+        }
+
+        /**
+         * The network the parties and helpers talk through (default {@link ClusterNetwork.Factory#IN_PROCESS}; the
+         * network module's {@code LoopbackNetwork.factory(...)} runs them over TCP with TLS on loopback).
+         */
+        public Builder network(final ClusterNetwork.Factory factory) {
+            this.network = java.util.Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * INSECURE, for tests and reproducible runs only: derives every endpoint's seeds from {@code masterSeed}
+         * ({@link SeedSource#insecureDerived}), so that the same program on the same master seed gives the same
+         * results bit for bit, here and across processes (a deployment's {@code insecure-seed} setting). It removes
+         * all security; each start logs a warning. {@code null} (the default) draws from
+         * {@link java.security.SecureRandom}.
+         */
+        public Builder insecureSeed(final String masterSeed) {
+            if (masterSeed != null && !SeedSource.MASTER_SEED.matcher(masterSeed).matches()) {
+                throw new IllegalArgumentException("an insecure master seed is 1 to 64 letters, digits, '.', '_' or"
+                    + " '-'");
+            }
+            this.insecureSeed = masterSeed;
+            return this;
         }
 
         /** Number of computing parties, 2 or more (default 2). */

@@ -233,7 +233,7 @@ final class FailureTest {
 
         @Override
         public List<HelperRole> helperRoles() {
-            return List.of(new HelperRole("dealer", dealer::accept));
+            return List.of(new HelperRole("dealer", (transport, backend, seeds) -> dealer.accept(transport, backend)));
         }
 
         @Override

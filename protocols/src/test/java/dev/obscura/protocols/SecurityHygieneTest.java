@@ -473,7 +473,7 @@ final class SecurityHygieneTest {
 
         @Override
         public List<HelperRole> helperRoles() {
-            return List.of(new HelperRole("dealer", (transport, backend) -> {
+            return List.of(new HelperRole("dealer", (transport, backend, seeds) -> {
                 throw new IllegalStateException("the dealer ran out of entropy");
             }));
         }

@@ -5,11 +5,10 @@ import dev.obscura.mpc.Bilinear;
 import dev.obscura.mpc.Preprocessing;
 import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
-import dev.obscura.protocols.dealer.Correlation;
+import dev.obscura.protocols.dealer.CorrelationPlan;
 import dev.obscura.protocols.dealer.DealerClient;
 import dev.obscura.ring.RingTensor;
 import dev.obscura.ring.Shapes;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -132,12 +131,12 @@ final class AdditiveOps implements SecurePrimitives {
 
         @Override
         public Plan stopRecording() {
-            return new RecordedPlan(dealer.stopRecording());
+            return dealer.stopRecordingPlan();
         }
 
         @Override
         public void prefetch(final Plan plan) {
-            if (!(plan instanceof RecordedPlan recorded)) {
+            if (!(plan instanceof CorrelationPlan recorded)) {
                 throw new IllegalArgumentException("plan was not recorded by this suite: " + plan);
             }
             dealer.prefetch(recorded.requests());
@@ -146,13 +145,6 @@ final class AdditiveOps implements SecurePrimitives {
         @Override
         public int pending() {
             return dealer.prefetchedCount();
-        }
-    }
-
-    private record RecordedPlan(List<Correlation<?>> requests) implements Preprocessing.Plan {
-        @Override
-        public int size() {
-            return requests.size();
         }
     }
 }

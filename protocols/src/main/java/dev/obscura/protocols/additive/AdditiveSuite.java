@@ -8,10 +8,12 @@ import dev.obscura.protocols.dealer.ComparisonCorrelation;
 import dev.obscura.protocols.dealer.CorrelationCatalogue;
 import dev.obscura.protocols.dealer.Dealer;
 import dev.obscura.protocols.dealer.DealerClient;
+import dev.obscura.protocols.dealer.PreprocessingFile;
 import dev.obscura.protocols.dealer.TripleCorrelation;
 import dev.obscura.protocols.dealer.TruncationCorrelation;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
  * The semi-honest additive suite with a dealer (trusted crypto provider), for any number of parties: additive
@@ -33,6 +35,8 @@ public final class AdditiveSuite implements ProtocolSuite {
     private static final int DEALER_ROLE = 0;
 
     private final CorrelationCatalogue correlations;
+    /** Each party's preprocessing file, or null when the parties ask the dealer online. */
+    private final IntFunction<PreprocessingFile> files;
 
     /** The suite with {@link #CORRELATIONS}. */
     public AdditiveSuite() {
@@ -41,7 +45,27 @@ public final class AdditiveSuite implements ProtocolSuite {
 
     /** The suite whose dealer serves {@code correlations} (which must include {@link #CORRELATIONS}'s kinds). */
     public AdditiveSuite(final CorrelationCatalogue correlations) {
+        this(correlations, null);
+    }
+
+    private AdditiveSuite(final CorrelationCatalogue correlations, final IntFunction<PreprocessingFile> files) {
         this.correlations = Objects.requireNonNull(correlations, "correlations");
+        this.files = files;
+    }
+
+    /**
+     * This suite with every party served from its preprocessing file ({@code fileOfParty.apply(partyId)}, opened
+     * and checked by {@link PreprocessingFile#open}) instead of the dealer online: the dealer made the files ahead of
+     * time, so its endpoint is not contacted (a runner need not start it). The parties check at
+     * {@link #init} that their files are of one run.
+     */
+    public AdditiveSuite withPreprocessing(final IntFunction<PreprocessingFile> fileOfParty) {
+        return new AdditiveSuite(correlations, Objects.requireNonNull(fileOfParty, "fileOfParty"));
+    }
+
+    /** The correlations this suite's dealer serves (for decoding plans and making preprocessing files). */
+    public CorrelationCatalogue correlations() {
+        return correlations;
     }
 
     @Override
@@ -52,13 +76,16 @@ public final class AdditiveSuite implements ProtocolSuite {
     /** One role: the dealer, serving this suite's catalogue. */
     @Override
     public List<HelperRole> helperRoles() {
-        return List.of(new HelperRole("dealer", (transport, backend) ->
-            new Dealer(transport, backend, correlations).run()));
+        return List.of(new HelperRole("dealer", (transport, backend, seeds) ->
+            new Dealer(transport, backend, correlations, seeds).run()));
     }
 
     @Override
     public SecurePrimitives init(final Session session) {
-        return new AdditiveOps(session, DealerClient.connect(session, session.helperId(DEALER_ROLE), correlations));
+        final DealerClient dealer = files == null
+            ? DealerClient.connect(session, session.helperId(DEALER_ROLE), correlations)
+            : DealerClient.fromFile(session, files.apply(session.partyId()), correlations);
+        return new AdditiveOps(session, dealer);
     }
 
     @Override

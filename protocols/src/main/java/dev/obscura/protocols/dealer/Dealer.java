@@ -5,6 +5,7 @@ import dev.obscura.mpc.Transport;
 import dev.obscura.mpc.TransportException;
 import dev.obscura.random.Prg;
 import dev.obscura.random.Seed;
+import dev.obscura.random.SeedSource;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 
@@ -23,12 +24,19 @@ public final class Dealer implements Runnable {
     private final Transport transport;
     private final Backend backend;
     private final CorrelationCatalogue catalogue;
+    private final SeedSource seeds;
 
     /**
      * A dealer on {@code transport} (a helper endpoint: its id is not a party's), computing with {@code backend},
-     * serving the kinds of {@code catalogue}.
+     * serving the kinds of {@code catalogue}, with seeds from {@link SeedSource#secure()}.
      */
     public Dealer(final Transport transport, final Backend backend, final CorrelationCatalogue catalogue) {
+        this(transport, backend, catalogue, SeedSource.secure());
+    }
+
+    /** As {@link #Dealer(Transport, Backend, CorrelationCatalogue)}, drawing the parties' seeds from {@code seeds}. */
+    public Dealer(final Transport transport, final Backend backend, final CorrelationCatalogue catalogue,
+                  final SeedSource seeds) {
         if (transport.self() < transport.parties()) {
             throw new IllegalArgumentException("the dealer's endpoint must come after the parties, self="
                 + transport.self() + ", parties=" + transport.parties());
@@ -36,26 +44,43 @@ public final class Dealer implements Runnable {
         this.transport = transport;
         this.backend = backend;
         this.catalogue = Objects.requireNonNull(catalogue, "catalogue");
+        this.seeds = Objects.requireNonNull(seeds, "seeds");
+    }
+
+    /**
+     * Draws one seed per party from {@code seeds}, in party order, hands each to {@code deliver} (a frame online,
+     * the party's preprocessing file ahead of time) and returns the dealer's copy of every party's PRG: the one place
+     * where the dealer's seeds are made, so that an online run and files made from the same seeds agree bit for bit.
+     */
+    static Prg[] seedParties(final int parties, final SeedSource seeds, final Backend backend,
+                             final java.util.function.ObjIntConsumer<Seed> deliver) {
+        final Prg[] prgs = new Prg[parties];
+        for (int p = 0; p < parties; p++) {
+            final Seed seed = seeds.next();
+            deliver.accept(seed, p);
+            prgs[p] = new Prg(seed, DealerClient.DEALER_STREAM, backend);
+        }
+        return prgs;
     }
 
     @Override
     public void run() {
         final int parties = transport.parties();
-        final Prg[] prgs = new Prg[parties];
-        for (int p = 0; p < parties; p++) {
-            final Seed seed = Seed.random();
-            final int party = p;
-            Seed.send(seed, bytes -> transport.sendBytes(party, bytes));
-            prgs[p] = new Prg(seed, DealerClient.DEALER_STREAM, backend);
-        }
+        final Prg[] prgs = seedParties(parties, seeds, backend,
+            (seed, p) -> Seed.send(seed, bytes -> transport.sendBytes(p, bytes)));
         try {
-            serve(new DealerSource(backend, prgs, transport));
+            serve(new DealerSource(backend, prgs, share -> transport.send(parties - 1, share)));
         } finally {
             // The parties' dealer keys die with the dealer's run (see Seed).
-            for (final Prg prg : prgs) {
-                if (prg != null) {
-                    prg.destroy();
-                }
+            destroy(prgs);
+        }
+    }
+
+    /** Destroys the dealer's copies of the parties' PRGs (their keys). */
+    static void destroy(final Prg[] prgs) {
+        for (final Prg prg : prgs) {
+            if (prg != null) {
+                prg.destroy();
             }
         }
     }

@@ -2,11 +2,17 @@ package dev.obscura.protocols.dealer;
 
 import dev.obscura.mpc.CommStats;
 import dev.obscura.mpc.Session;
+import dev.obscura.mpc.Transport;
 import dev.obscura.mpc.TransportException;
 import dev.obscura.random.Prg;
 import dev.obscura.random.Seed;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,28 +26,42 @@ import java.util.Objects;
  * served from memory with no dealer traffic, so online and total time can be measured apart. A take that does not
  * match the next prefetched correlation fails clearly: the program diverged from the one that was recorded.
  *
+ * <p>Stored mode ({@link #fromFile}): the material comes from this party's preprocessing file, made by the dealer
+ * ahead of time; no dealer endpoint is needed. Each request is checked against the file's plan as it is taken.
+ *
  * <p>All time spent here is counted as offline time in the session's {@link CommStats}.
  */
 public final class DealerClient {
     /** PRG stream id of dealer-seeded material. */
     static final long DEALER_STREAM = 2;
 
+    /** The first bytes of a party's run agreement in stored mode. */
+    private static final byte[] RUN_AGREEMENT = "OBSCRUN1".getBytes(StandardCharsets.US_ASCII);
+    private static final int RUN_AGREEMENT_BYTES = RUN_AGREEMENT.length + PreprocessingFileDescriptor.RUN_ID_BYTES
+        + PreprocessingFileDescriptor.DIGEST_BYTES;
+
     private final Session session;
-    private final int dealerId;
     private final CorrelationCatalogue catalogue;
     private final PartySource source;
+    private final Announcer announcer;
     private final ArrayDeque<Prefetched> prefetched = new ArrayDeque<>();
     private List<Correlation<?>> recording;
 
     private record Prefetched(Correlation<?> request, AutoCloseable material) {
     }
 
-    private DealerClient(final Session session, final int dealerId, final CorrelationCatalogue catalogue,
-                         final Prg dealerPrg) {
+    /** What happens before a request's material is generated: party 0 asks the dealer, or the file's plan is checked. */
+    @FunctionalInterface
+    private interface Announcer {
+        void announce(Correlation<?> request, byte[] encoded);
+    }
+
+    private DealerClient(final Session session, final CorrelationCatalogue catalogue, final PartySource source,
+                         final Announcer announcer) {
         this.session = session;
-        this.dealerId = dealerId;
         this.catalogue = catalogue;
-        this.source = new PartySource(session.backend(), dealerPrg, session.transport(), dealerId);
+        this.source = source;
+        this.announcer = announcer;
     }
 
     /**
@@ -57,9 +77,100 @@ public final class DealerClient {
                 throw new TransportException(TransportException.Reason.PROTOCOL,
                     "dealer seed frame has the wrong size, bytes=" + seed.length + ", expected=" + Seed.BYTES);
             }
-            return new DealerClient(session, dealerId, catalogue,
-                new Prg(Seed.consume(seed), DEALER_STREAM, session.backend()));
+            final Transport t = session.transport();
+            final PartySource source = new PartySource(session.backend(),
+                new Prg(Seed.consume(seed), DEALER_STREAM, session.backend()), isLast(session),
+                share -> t.receive(dealerId, share));
+            return new DealerClient(session, catalogue, source, (request, encoded) -> {
+                if (session.partyId() == 0) {
+                    t.sendBytes(dealerId, encoded);
+                }
+            });
         }
+    }
+
+    /**
+     * Serves this party from its preprocessing {@code file} (opened and checked by {@link PreprocessingFile#open})
+     * instead of an online dealer. First checks with every other party that they all hold files of the same run and
+     * plan (one frame of 56 bytes to and from each party); a party without a file, or with
+     * another run's, fails here, at every party, before anything is computed.
+     *
+     * @throws PreprocessingFileException (OLD_RUN) when the parties' runs or plans differ
+     */
+    public static DealerClient fromFile(final Session session, final PreprocessingFile file,
+                                        final CorrelationCatalogue catalogue) {
+        Objects.requireNonNull(catalogue, "catalogue");
+        if (!file.claimed()) {
+            throw new IllegalStateException("the preprocessing file " + file.path() + " was not claimed: open it with"
+                + " PreprocessingFile.open, or claim() it after PreprocessingFile.check");
+        }
+        if (file.party() != session.partyId()) {
+            throw PreprocessingFile.refuse(PreprocessingFileException.Reason.OTHER_PARTY, file.path(), "it is party "
+                + file.party() + "'s file, this is party " + session.partyId());
+        }
+        try (CommStats.Offline ignored = session.stats().offline()) {
+            agreeOnRun(session, file);
+            final PartySource source = new PartySource(session.backend(),
+                new Prg(file.seed(), DEALER_STREAM, session.backend()), isLast(session), file::readCorrection);
+            final PreprocessingPlan plan = file.plan();
+            final int[] next = new int[1];
+            return new DealerClient(session, catalogue, source, (request, encoded) -> {
+                final int i = next[0];
+                if (i >= plan.size() || !Arrays.equals(plan.request(i), encoded)) {
+                    throw PreprocessingFile.refuse(PreprocessingFileException.Reason.EXHAUSTED, file.path(),
+                        "the computation asked for " + request.kind() + " material " + Arrays.toString(request.params())
+                        + " as request " + (i + 1) + ", but the file's plan " + (i < plan.size()
+                        ? "has " + describe(catalogue, plan.request(i)) + " there" : "ends after " + plan.size()
+                        + " requests") + ": it serves another computation");
+                }
+                next[0] = i + 1;
+            });
+        }
+    }
+
+    /** Sends every other party this party's run id and plan digest, and checks theirs. */
+    private static void agreeOnRun(final Session session, final PreprocessingFile file) {
+        final Transport t = session.transport();
+        final byte[] mine = ByteBuffer.allocate(RUN_AGREEMENT_BYTES).put(RUN_AGREEMENT).put(file.runId())
+            .put(file.plan().digest()).array();
+        for (int p = 0; p < session.parties(); p++) {
+            if (p != session.partyId()) {
+                t.sendBytes(p, mine);
+            }
+        }
+        for (int p = 0; p < session.parties(); p++) {
+            if (p == session.partyId()) {
+                continue;
+            }
+            final byte[] theirs = t.receiveBytes(p);
+            if (theirs.length != RUN_AGREEMENT_BYTES
+                || !Arrays.equals(Arrays.copyOf(theirs, RUN_AGREEMENT.length), RUN_AGREEMENT)) {
+                throw PreprocessingFile.refuse(PreprocessingFileException.Reason.OLD_RUN, file.path(), "party " + p
+                    + " does not use a preprocessing file (it sent " + theirs.length + " bytes, not the "
+                    + RUN_AGREEMENT_BYTES + "-byte run agreement): start every party with one file of the same run,"
+                    + " or none");
+            }
+            if (!MessageDigest.isEqual(theirs, mine)) {
+                final String theirRun = HexFormat.of().formatHex(theirs, RUN_AGREEMENT.length,
+                    RUN_AGREEMENT.length + 6);
+                throw PreprocessingFile.refuse(PreprocessingFileException.Reason.OLD_RUN, file.path(), "party " + p
+                    + " uses run " + theirRun + ", this party run " + file.runIdHex().substring(0, 12)
+                    + " (or their plans differ): every party must use the files of one dealer run");
+            }
+        }
+    }
+
+    private static String describe(final CorrelationCatalogue catalogue, final byte[] encoded) {
+        try {
+            final Correlation<?> c = catalogue.decode(encoded);
+            return c.kind() + " material " + Arrays.toString(c.params());
+        } catch (IllegalArgumentException e) {
+            return "a request this suite does not know";
+        }
+    }
+
+    private static boolean isLast(final Session session) {
+        return session.partyId() == session.parties() - 1;
     }
 
     /** This party's shares of {@code request}: prefetched if available, else from the dealer now. */
@@ -94,6 +205,11 @@ public final class DealerClient {
         recording = new ArrayList<>();
     }
 
+    /** Stops recording and returns the plan (the requests, in order) for {@link PreprocessingPlan#of}. */
+    public CorrelationPlan stopRecordingPlan() {
+        return new CorrelationPlan(stopRecording());
+    }
+
     /** Stops recording and returns the requests, in order. */
     public List<Correlation<?>> stopRecording() {
         final List<Correlation<?>> out = recording == null ? List.of() : recording;
@@ -108,9 +224,7 @@ public final class DealerClient {
             recording.add(request);
         }
         try (CommStats.Offline ignored = session.stats().offline()) {
-            if (session.partyId() == 0) {
-                session.transport().sendBytes(dealerId, catalogue.encode(request));
-            }
+            announcer.announce(request, catalogue.encode(request));
             return request.generate(source);
         }
     }

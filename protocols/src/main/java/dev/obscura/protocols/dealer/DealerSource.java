@@ -1,24 +1,26 @@
 package dev.obscura.protocols.dealer;
 
 import dev.obscura.backend.Backend;
-import dev.obscura.mpc.Transport;
 import dev.obscura.random.Prg;
 import dev.obscura.ring.RingTensor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * The dealer's side of a {@link Source}: it runs every party's PRG, so it knows every share it never sends, and it
- * sends the last party the one share that makes a dependent value add up.
+ * hands the last party the one share that makes a dependent value add up: as a frame (online) or into that party's
+ * preprocessing file.
  */
 final class DealerSource implements Source {
     private final Backend backend;
     private final Prg[] partyPrgs;
-    private final Transport transport;
+    private final Consumer<RingTensor> lastPartyShares;
 
-    DealerSource(final Backend backend, final Prg[] partyPrgs, final Transport transport) {
+    /** A source over the parties' PRGs that hands each of the last party's correction shares to {@code lastPartyShares}. */
+    DealerSource(final Backend backend, final Prg[] partyPrgs, final Consumer<RingTensor> lastPartyShares) {
         this.backend = backend;
         this.partyPrgs = partyPrgs;
-        this.transport = transport;
+        this.lastPartyShares = lastPartyShares;
     }
 
     @Override
@@ -49,7 +51,7 @@ final class DealerSource implements Source {
             } else {
                 backend.xor(whole, lastShare, lastShare);
             }
-            transport.send(last, lastShare);
+            lastPartyShares.accept(lastShare);
             return whole;
         }
     }

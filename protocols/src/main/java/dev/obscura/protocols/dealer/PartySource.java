@@ -1,25 +1,35 @@
 package dev.obscura.protocols.dealer;
 
 import dev.obscura.backend.Backend;
-import dev.obscura.mpc.Transport;
 import dev.obscura.random.Prg;
 import dev.obscura.ring.RingTensor;
 import java.util.function.Function;
 
-/** A party's side of a {@link Source}: shares from the dealer-seeded PRG, the last party's corrections by frame. */
+/**
+ * A party's side of a {@link Source}: shares from the dealer-seeded PRG; the last party's shares of dependent values
+ * are the dealer's corrections, read in order from a frame of the dealer (online) or from a preprocessing file.
+ */
 final class PartySource implements Source {
     private final Backend backend;
     private final Prg dealerPrg;
-    private final Transport transport;
-    private final int dealerId;
+    private final Corrections corrections;
     private final boolean last;
 
-    PartySource(final Backend backend, final Prg dealerPrg, final Transport transport, final int dealerId) {
+    /** Where the last party's shares of dependent values come from, in the order the recipes ask for them. */
+    @FunctionalInterface
+    interface Corrections {
+        /** Reads the next correction into {@code share} (its whole size). */
+        void next(RingTensor share);
+    }
+
+    /**
+     * The source of a party: {@code last} when it is the last party, which alone reads {@code corrections}.
+     */
+    PartySource(final Backend backend, final Prg dealerPrg, final boolean last, final Corrections corrections) {
         this.backend = backend;
         this.dealerPrg = dealerPrg;
-        this.transport = transport;
-        this.dealerId = dealerId;
-        this.last = transport.self() == transport.parties() - 1;
+        this.last = last;
+        this.corrections = corrections;
     }
 
     @Override
@@ -44,7 +54,7 @@ final class PartySource implements Source {
                                 final Function<Backend, RingTensor> wholeValue) {
         final RingTensor share = RingTensor.zeros(shape);
         if (last) {
-            transport.receive(dealerId, share);
+            corrections.next(share);
         } else {
             dealerPrg.fill(share);
         }

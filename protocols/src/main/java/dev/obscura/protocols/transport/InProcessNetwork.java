@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Endpoints for parties (and a dealer) running as threads of one process. Frames travel through off-heap buffers
+ * Endpoints for parties (and the helper endpoints of their suite, a dealer say) running as threads of one process. Frames travel through off-heap buffers
  * that are recycled per channel: the sender copies its tensors in once, the receiver copies them out once, and no
  * buffer is allocated in the steady state. Nothing else is shared between endpoints, so protocols behave exactly as
  * they would over a network.
@@ -30,7 +30,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * is zeroed as it comes back): the direct buffers then go back to the C allocator through the garbage collector, a
  * path that leaves the engine's control.
  */
-public final class InProcessNetwork implements AutoCloseable {
+public final class InProcessNetwork implements dev.obscura.protocols.ClusterNetwork {
+    /** The most helper endpoints a network has (each pair of endpoints holds two channels). */
+    public static final int MAX_HELPERS = 16;
     /** How often a blocked receive rechecks for failure and closing. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -43,14 +45,26 @@ public final class InProcessNetwork implements AutoCloseable {
 
     /**
      * A network of {@code parties} computing parties plus, when {@code withDealer}, a dealer with id
-     * {@code parties}.
+     * {@code parties}: {@code new InProcessNetwork(parties, withDealer ? 1 : 0, timeout)}.
      */
     public InProcessNetwork(final int parties, final boolean withDealer, final Duration timeout) {
+        this(parties, withDealer ? 1 : 0, timeout);
+    }
+
+    /**
+     * A network of {@code parties} computing parties plus {@code helpers} helper endpoints (a suite's
+     * {@link dev.obscura.mpc.ProtocolSuite#helperRoles()}), with ids {@code parties .. parties + helpers - 1}.
+     */
+    public InProcessNetwork(final int parties, final int helpers, final Duration timeout) {
         if (parties < 2) {
             throw new IllegalArgumentException("at least two parties are needed, parties=" + parties);
         }
+        if (helpers < 0 || helpers > MAX_HELPERS) {
+            throw new IllegalArgumentException("helpers must be between 0 and " + MAX_HELPERS + ", helpers="
+                + helpers);
+        }
         this.parties = parties;
-        this.endpointCount = parties + (withDealer ? 1 : 0);
+        this.endpointCount = parties + helpers;
         this.timeout = timeout;
         this.channels = new Channel[endpointCount][endpointCount];
         for (int from = 0; from < endpointCount; from++) {
@@ -63,7 +77,8 @@ public final class InProcessNetwork implements AutoCloseable {
         this.closed = new AtomicIntegerArray(endpointCount);
     }
 
-    /** The endpoint of {@code id} (a party, or the dealer at id {@code parties}). */
+    /** The endpoint of {@code id} (a party, or helper {@code id - parties}). */
+    @Override
     public Transport endpoint(final int id) {
         if (id < 0 || id >= endpointCount) {
             throw new IllegalArgumentException("no such endpoint, id=" + id + ", endpoints=" + endpointCount);
@@ -72,6 +87,7 @@ public final class InProcessNetwork implements AutoCloseable {
     }
 
     /** Makes every waiting and future receive fail with {@code why} (a fact, never data). */
+    @Override
     public void fail(final String why) {
         failure.compareAndSet(null, why);
     }
