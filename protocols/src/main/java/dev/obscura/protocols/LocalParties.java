@@ -33,6 +33,7 @@ public final class LocalParties {
     private final Backend backend;
     private final FixedPoint fixedPoint;
     private final Duration timeout;
+    private final boolean checked;
 
     private LocalParties(final Builder b) {
         this.parties = b.parties;
@@ -40,6 +41,7 @@ public final class LocalParties {
         this.backend = b.backend != null ? b.backend : Backends.defaultBackend();
         this.fixedPoint = b.fixedPoint;
         this.timeout = b.timeout;
+        this.checked = b.checked;
     }
 
     /** A builder with defaults: 2 parties, the additive dealer suite, the default backend, 16 fractional bits. */
@@ -55,6 +57,11 @@ public final class LocalParties {
     /** The backend every party uses. */
     public Backend backend() {
         return backend;
+    }
+
+    /** Whether the parties run in checked mode ({@link Builder#checked}). */
+    public boolean checked() {
+        return checked;
     }
 
     /**
@@ -73,7 +80,7 @@ public final class LocalParties {
      * benchmarks). Close the cluster when done.
      */
     public LocalCluster start() {
-        return new LocalCluster(parties, suite, backend, fixedPoint, timeout);
+        return new LocalCluster(parties, suite, backend, fixedPoint, timeout, checked);
     }
 
     /** Settings of a {@link LocalParties} run. */
@@ -83,6 +90,7 @@ public final class LocalParties {
         private Backend backend;
         private FixedPoint fixedPoint = FixedPoint.defaultEncoding();
         private Duration timeout = Duration.ofSeconds(60);
+        private boolean checked;
 
         private Builder() {
         }
@@ -120,6 +128,27 @@ public final class LocalParties {
                 throw new IllegalArgumentException("timeout must be positive, timeout=" + d);
             }
             this.timeout = d;
+            return this;
+        }
+
+        /**
+         * Checked mode, for development and tests (default off): a plaintext twin runs beside the secure
+         * computation and stops every party at the first operation whose result left its range (a product or a sum
+         * of products at 2^62 as a ring value, {@code 2^(62-2f)} in real units, where its truncation stops being
+         * exact; any other result at {@code 2^(62-f)}), whose input left a derived function's domain, or whose
+         * result differs from the twin's, with a {@link CheckedModeException} (the cause of the run's
+         * {@link PartyFailureException}) naming the operation, the label of what the program computed (the
+         * {@code nn} engine's layer and pass) and the bound, never a value. See {@code SecureOps}' Checked mode.
+         *
+         * <p>The results, and the protocol's messages, rounds and bytes, are those of an unchecked run: the twin
+         * only reads the shares. It reconstructs them, so it needs every party's share in one process, which is
+         * why only in-process parties offer it; parties on other hosts never hold each other's shares, and a
+         * checker that gathered them would be a party that learns everything. The price is time: the parties'
+         * threads meet at every checked operation (a wait bounded by {@link #timeout}), and the last to arrive
+         * reconstructs the operands and recomputes the operation in the clear.
+         */
+        public Builder checked(final boolean on) {
+            this.checked = on;
             return this;
         }
 
