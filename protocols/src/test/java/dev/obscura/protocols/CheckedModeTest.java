@@ -1,5 +1,10 @@
 package dev.obscura.protocols;
 
+import static dev.obscura.protocols.SuiteConformance.encode;
+import static dev.obscura.protocols.SuiteConformance.input;
+import static dev.obscura.protocols.SuiteConformance.inputRing;
+import static dev.obscura.protocols.SuiteConformance.open;
+import static dev.obscura.protocols.SuiteConformance.reals;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.mpc.Bilinear;
 import dev.obscura.mpc.Counters;
+import dev.obscura.mpc.HelperRole;
 import dev.obscura.mpc.Label;
 import dev.obscura.mpc.Preprocessing;
 import dev.obscura.mpc.ProtocolSuite;
@@ -18,7 +24,6 @@ import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
 import dev.obscura.mpc.SecurePrimitives;
 import dev.obscura.mpc.Session;
-import dev.obscura.mpc.HelperRole;
 import dev.obscura.protocols.CheckedModeException.Reason;
 import dev.obscura.protocols.additive.AdditiveSuite;
 import dev.obscura.protocols.clear.ClearSuite;
@@ -300,8 +305,8 @@ final class CheckedModeTest {
         final List<long[]> truncated = new ArrayList<>();
         final Conv2dSpec spec = Conv2dSpec.of(1, 1);
         try (Scope s = ops.scope();
-             RingTensor p = RingTensor.of(encode(1.5, -2, 0.25, 3), 4);
-             RingTensor pw = RingTensor.of(encode(0.5, -1, 2, 0.125, 1, -0.75, 3, 0.25), 4, 2)) {
+             RingTensor p = RingTensor.of(encode(new double[] {1.5, -2, 0.25, 3}), 4);
+             RingTensor pw = RingTensor.of(encode(new double[] {0.5, -1, 2, 0.125, 1, -0.75, 3, 0.25}), 4, 2)) {
             final SecretTensor a = input(ops, 0, reals(r, 12, 30), 3, 4);
             final SecretTensor b = input(ops, last, reals(r, 12, 30), 3, 4);
             final SecretTensor w = input(ops, last, reals(r, 20, 2), 4, 5);
@@ -394,44 +399,6 @@ final class CheckedModeTest {
                 4, 1);
             return ops.reveal(ops.matmul(row, column, false, false));
         }
-    }
-
-    private static SecretTensor input(final SecureOps ops, final int owner, final double[] values,
-                                      final int... shape) {
-        return ops.input(owner, ops.session().partyId() == owner ? values : null, shape);
-    }
-
-    private static SecretTensor inputRing(final SecureOps ops, final int owner, final long[] values,
-                                          final int fracBits, final int... shape) {
-        if (ops.session().partyId() != owner) {
-            return ops.inputRing(owner, null, fracBits, shape);
-        }
-        try (RingTensor t = RingTensor.of(values, shape)) {
-            return ops.inputRing(owner, t, fracBits, shape);
-        }
-    }
-
-    private static long[] open(final SecureOps ops, final SecretTensor x) {
-        try (RingTensor t = ops.open(x)) {
-            return t.toArray();
-        }
-    }
-
-    private static long[] encode(final double... v) {
-        final FixedPoint fp = FixedPoint.defaultEncoding();
-        final long[] out = new long[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = fp.encode(v[i]);
-        }
-        return out;
-    }
-
-    private static double[] reals(final SplittableRandom r, final int n, final double bound) {
-        final double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (2 * r.nextDouble() - 1) * bound;
-        }
-        return v;
     }
 
     // ====================================================================================== deviating suite
