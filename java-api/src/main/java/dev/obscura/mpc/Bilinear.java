@@ -104,6 +104,21 @@ public record Bilinear(Kind kind, int[] shapeX, int[] shapeY, int[] shapeZ, bool
         }
     }
 
+    /**
+     * The most products that one element of the result sums: 1 for the elementwise product, the inner dimension
+     * of a matrix product, {@code C kH kW} for a convolution, {@code O kH kW} for its input gradient and
+     * {@code N outH outW} for its weight gradient. With it, {@code terms() max|x| max|y|} bounds every element of
+     * the exact (integer, not modular) result; checked mode uses the bound to skip its exact recomputation.
+     */
+    public long terms() {
+        return switch (kind) {
+            case MUL -> 1;
+            case MATMUL -> transX ? shapeX[shapeX.length - 2] : shapeX[shapeX.length - 1];
+            case CONV2D -> (long) shapeY[1] * shapeY[2] * shapeY[3];
+            case CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT -> (long) shapeY[0] * shapeY[2] * shapeY[3];
+        };
+    }
+
     /** {@code out = op(x, y)}. */
     public void apply(final Backend be, final RingTensor x, final RingTensor y, final RingTensor out) {
         switch (kind) {

@@ -1,5 +1,7 @@
 package dev.obscura.mpc;
 
+import dev.obscura.backend.Backend;
+import dev.obscura.ring.RingTensor;
 import java.util.List;
 
 /**
@@ -31,4 +33,24 @@ public interface ProtocolSuite {
      * {@code new SecureOps(primitives)} gives the operations.
      */
     SecurePrimitives init(Session session);
+
+    /**
+     * The value whose shares are {@code shares} (one per party, in party order, all of one shape), as a new tensor:
+     * what checked mode ({@link OperationCheck}) recomputes every operation from, where every party's share is in
+     * one process. The default is the sum in the ring, the reconstruction of additive sharing (the sharing that
+     * {@link SecurePrimitives}' default linear operations assume), so an additive suite gets checked mode without
+     * further code; a suite with another sharing overrides it (the clear suite returns one party's copy).
+     */
+    default RingTensor reconstruct(final Backend backend, final List<RingTensor> shares) {
+        final RingTensor sum = RingTensor.zeros(shares.get(0).shape());
+        try {
+            for (final RingTensor share : shares) {
+                backend.add(sum, share, sum);
+            }
+            return sum;
+        } catch (RuntimeException e) {
+            sum.close();
+            throw e;
+        }
+    }
 }

@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 // Over 450 lines, for a reason: this is the one place where every operation is written and documented (its
-// scale, cost and range); the Javadoc is half of it.
+// scale, cost, range and checked-mode hook); the Javadoc is half of it, and CheckedOperations holds the hooks' code.
 /**
  * The operations on secret-shared tensors that one party runs, SPMD: every party calls the same operations in the
  * same order on its own shares. The result of every operation is a new {@link SecretTensor} that belongs to the
@@ -32,7 +32,8 @@ import java.util.Optional;
  * <h2>Ranges</h2>
  * Every result is exact in the ring Z_2^64. A value with {@code fb} fractional bits is its ring element, read as a
  * signed 64-bit integer, times {@code 2^-fb}; the table says when a result also equals the real result. Nothing is
- * checked at run time: a result outside its range is wrong without an error (at f = 16, {@code mul} of 1e5 by 1e5).
+ * checked at run time unless checked mode is on (below): a result outside its range is wrong without an error (at
+ * f = 16, {@code mul} of 1e5 by 1e5).
  * <table>
  *   <caption>Range of each result, at the session's f fractional bits</caption>
  *   <tr><th>operations</th><th>exact while</th></tr>
@@ -61,6 +62,23 @@ import java.util.Optional;
  *       for softmax</td></tr>
  * </table>
  *
+ * <h2>Checked mode</h2>
+ * Built with an {@link OperationCheck} ({@code LocalParties.builder().checked(true)} for in-process parties),
+ * these operations hand every operation to it with this party's shares, and it compares them with the operation's
+ * plaintext twin: the exact integer result of every product, sum of products and local linear operation must stay
+ * below 2^62 in magnitude as a ring value (the table above), every truncation's input too, every comparison must
+ * equal its twin, and the inputs of {@link #where} (a 0/1 condition), {@link #max}, {@link #maxPool2d},
+ * {@link #argmax} (below {@code 2^(62-fb)}), {@link #exp} (below its top, {@code 16 ln 2}), {@link #reciprocal}
+ * (its domain) and {@link #softmax} (below {@code 2^(60-f)}) must lie in their domains. The first operation that
+ * fails stops every party with one exception naming the operation, the {@link #label()} (the layer, for the
+ * {@code nn} engine) and the bound with its fractional bits, never a value. The operations inside a derived
+ * function ({@code where}, {@code max}, max-pooling, argmax, exp, the reciprocal, softmax) are not checked one by
+ * one: their raw intermediate values are designed to wrap where the result does not depend on them (exp's
+ * polynomial of an argument below its domain is multiplied by an exact zero), so the function's domain is checked
+ * at its entry instead. Checked mode changes no message, round or byte; it costs a meeting of the parties' threads
+ * per checked operation and the twin's arithmetic. Unchecked (the default), the only cost is one field test per
+ * operation, and {@link #label(String)} costs a field write.
+ *
  * <h2>Lifetimes</h2>
  * A {@link Scope} releases, when it closes, every tensor these operations made while it was the innermost open
  * one, except what the code {@link Scope#keep keeps}:
@@ -84,13 +102,29 @@ public final class SecureOps {
     private final Backend be;
     private final int f;
     private final Scope.Stack scopes = new Scope.Stack(t -> ((SecretTensor) t).close());
+    private final CheckedOperations checks;
+    private String label = "";
 
     /** The operations over {@code primitives}, for their session. */
     public SecureOps(final SecurePrimitives primitives) {
+        this(primitives, null);
+    }
+
+    /**
+     * The operations over {@code primitives}, in checked mode when {@code check} is not {@code null}: every
+     * operation is handed to it (see Checked mode).
+     */
+    public SecureOps(final SecurePrimitives primitives, final OperationCheck check) {
         this.primitives = Objects.requireNonNull(primitives, "primitives");
         this.session = primitives.session();
         this.be = session.backend();
         this.f = session.fixedPoint().fracBits();
+        this.checks = new CheckedOperations(check);
+    }
+
+    /** Whether these operations run in checked mode. */
+    public boolean checked() {
+        return checks.enabled();
     }
 
     /** The session these operations run in. */
@@ -101,6 +135,25 @@ public final class SecureOps {
     /** The suite's offline/online separation, if it uses preprocessing. */
     public Optional<Preprocessing> preprocessing() {
         return primitives.preprocessing();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- labels
+
+    /** What the program is computing now, as the last {@link #label(String)} set it; empty when nothing is. */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * Names what the program computes until the returned label is closed (a layer and its pass: the {@code nn}
+     * engine sets {@code "layer 3 (Conv2d), forward"}), for checked mode's reports; closing it restores the previous
+     * label. The label is the whole text: a caller that nests composes it from {@link #label()}.
+     */
+    public Label label(final String text) {
+        Objects.requireNonNull(text, "text");
+        final String previous = label;
+        label = text;
+        return () -> label = previous;
     }
 
     // ------------------------------------------------------------------------------------------------- lifetimes
@@ -226,23 +279,28 @@ public final class SecureOps {
     /** {@code a + b}, broadcasting; equal scales. No communication. */
     public SecretTensor add(final SecretTensor a, final SecretTensor b) {
         checkSameScale(a, b, "add");
-        return adopt(primitives.add(a.share(), b.share()), a.fracBits());
+        final SecretTensor out = adopt(primitives.add(a.share(), b.share()), a.fracBits());
+        return checks.active() ? checks.linear("add", label, RingMap.sum(), out, a.share(), b.share()) : out;
     }
 
     /** {@code a - b}, broadcasting; equal scales. No communication. */
     public SecretTensor sub(final SecretTensor a, final SecretTensor b) {
         checkSameScale(a, b, "sub");
-        return adopt(primitives.sub(a.share(), b.share()), a.fracBits());
+        final SecretTensor out = adopt(primitives.sub(a.share(), b.share()), a.fracBits());
+        return checks.active() ? checks.linear("sub", label, RingMap.difference(), out, a.share(), b.share()) : out;
     }
 
     /** {@code -a}. No communication. */
     public SecretTensor neg(final SecretTensor a) {
-        return adopt(primitives.neg(a.share()), a.fracBits());
+        final SecretTensor out = adopt(primitives.neg(a.share()), a.fracBits());
+        return checks.active() ? checks.linear("neg", label, RingMap.negation(), out, a.share(), null) : out;
     }
 
     /** {@code a + p} for a public ring tensor {@code p} with the same scale as {@code a}, broadcasting. */
     public SecretTensor addPublic(final SecretTensor a, final RingTensor p) {
-        return adopt(primitives.addPublic(a.share(), p), a.fracBits());
+        final SecretTensor out = adopt(primitives.addPublic(a.share(), p), a.fracBits());
+        return checks.active() ? checks.map("addPublic", label, RingMap.sum(), out.fracBits(), out.share(), 0, out,
+            a.share(), p, false) : out;
     }
 
     /**
@@ -252,7 +310,8 @@ public final class SecureOps {
      */
     public SecretTensor mulPublic(final SecretTensor a, final RingTensor p, final int pFracBits) {
         try (CommStats.Operation ignored = session.stats().operation("mulPublic")) {
-            return rescale(primitives.mulPublic(a.share(), p), a.fracBits() + pFracBits);
+            return rescale("mulPublic", RingMap.product(), primitives.mulPublic(a.share(), p),
+                a.fracBits() + pFracBits, a.share(), p, false);
         }
     }
 
@@ -260,13 +319,23 @@ public final class SecureOps {
     public SecretTensor matmulPublic(final SecretTensor a, final RingTensor p, final int pFracBits,
                                      final boolean transposeA, final boolean transposeP) {
         try (CommStats.Operation ignored = session.stats().operation("matmulPublic")) {
-            return rescale(primitives.matmulPublic(a.share(), p, transposeA, transposeP), a.fracBits() + pFracBits);
+            final RingTensor product = primitives.matmulPublic(a.share(), p, transposeA, transposeP);
+            final RingMap map = checks.active()
+                ? RingMap.of(Bilinear.matmul(a.shape(), p.shape(), transposeA, transposeP)) : null;
+            return rescale("matmulPublic", map, product, a.fracBits() + pFracBits, a.share(), p, false);
         }
     }
 
     /** {@code a * k} for a public integer {@code k}: local, no truncation. */
     public SecretTensor mulInteger(final SecretTensor a, final long k) {
-        return adopt(primitives.mulInteger(a.share(), k), a.fracBits());
+        final SecretTensor out = adopt(primitives.mulInteger(a.share(), k), a.fracBits());
+        if (!checks.active()) {
+            return out;
+        }
+        try (RingTensor factor = RingTensor.of(new long[] {k})) {
+            return checks.map("mulInteger", label, RingMap.product(), out.fracBits(), out.share(), 0, out,
+                a.share(), factor, false);
+        }
     }
 
     /** Sum over {@code axis} (negative counts from the end), which is removed from the shape. Local. */
@@ -277,7 +346,9 @@ public final class SecureOps {
             throw new IllegalArgumentException("axis out of range, axis=" + axis + ", shape="
                 + Shapes.toString(shape));
         }
-        return adopt(primitives.sum(a.share(), ax), a.fracBits());
+        final SecretTensor out = adopt(primitives.sum(a.share(), ax), a.fracBits());
+        return checks.active() ? checks.linear("sum", label, RingMap.sumOver(ax, shape[ax]), out, a.share(), null)
+            : out;
     }
 
     // ------------------------------------------------------------------------------------------------- products
@@ -327,17 +398,26 @@ public final class SecureOps {
 
     private SecretTensor bilinear(final String name, final Bilinear op, final SecretTensor x, final SecretTensor y) {
         try (CommStats.Operation ignored = session.stats().operation(name)) {
-            return rescale(primitives.multiply(op, x.share(), y.share()), x.fracBits() + y.fracBits());
+            final RingTensor product = primitives.multiply(op, x.share(), y.share());
+            return rescale(name, checks.active() ? RingMap.of(op) : null, product, x.fracBits() + y.fracBits(),
+                x.share(), y.share(), true);
         }
     }
 
-    /** A product with {@code fracBits} fractional bits, truncated back to the session's f when it has more. */
-    private SecretTensor rescale(final RingTensor product, final int fracBits) {
+    /**
+     * A product with {@code fracBits} fractional bits, truncated back to the session's f when it has more; in
+     * checked mode, checked against {@code map} of {@code x} (shared) and {@code y} (shared or public).
+     */
+    private SecretTensor rescale(final String name, final RingMap map, final RingTensor product, final int fracBits,
+                                 final RingTensor x, final RingTensor y, final boolean yShared) {
         if (fracBits <= f) {
-            return adopt(product, fracBits);
+            final SecretTensor out = adopt(product, fracBits);
+            return checks.active() ? checks.map(name, label, map, fracBits, product, 0, out, x, y, yShared) : out;
         }
         try (product) {
-            return adopt(primitives.truncate(product, fracBits - f), f);
+            final SecretTensor out = adopt(primitives.truncate(product, fracBits - f), f);
+            return checks.active() ? checks.map(name, label, map, fracBits, product, fracBits - f, out, x, y,
+                yShared) : out;
         }
     }
 
@@ -352,7 +432,8 @@ public final class SecureOps {
                 + ", fracBits=" + a.fracBits());
         }
         try (CommStats.Operation ignored = session.stats().operation("truncate")) {
-            return adopt(primitives.truncate(a.share(), bits), a.fracBits() - bits);
+            final SecretTensor out = adopt(primitives.truncate(a.share(), bits), a.fracBits() - bits);
+            return checks.active() ? checks.truncation("truncate", label, a, bits, out) : out;
         }
     }
 
@@ -361,21 +442,25 @@ public final class SecureOps {
     /** {@code [a < 0]} as a shared 0/1 integer (0 fractional bits), exact for every ring value. */
     public SecretTensor lessThanZero(final SecretTensor a) {
         try (CommStats.Operation ignored = session.stats().operation("lessThanZero")) {
-            return adopt(primitives.lessThanZero(a.share()), 0);
+            final SecretTensor out = adopt(primitives.lessThanZero(a.share()), 0);
+            return checks.active() ? checks.comparison("lessThanZero", label, CheckedOperations.SIGN, a, out) : out;
         }
     }
 
     /** {@code max(a, 0)}, exact. */
     public SecretTensor relu(final SecretTensor a) {
         try (CommStats.Operation ignored = session.stats().operation("relu")) {
-            return adopt(primitives.relu(a.share()), a.fracBits());
+            final SecretTensor out = adopt(primitives.relu(a.share()), a.fracBits());
+            return checks.active() ? checks.comparison("relu", label, CheckedOperations.RELU, a, out) : out;
         }
     }
 
     /** {@code [a >= 0]} as a shared 0/1 integer: the derivative of ReLU (taking 1 at 0). */
     public SecretTensor reluDerivative(final SecretTensor a) {
         try (CommStats.Operation ignored = session.stats().operation("reluDerivative")) {
-            return adopt(primitives.nonNegative(a.share()), 0);
+            final SecretTensor out = adopt(primitives.nonNegative(a.share()), 0);
+            return checks.active() ? checks.comparison("reluDerivative", label, CheckedOperations.NON_NEGATIVE, a, out)
+                : out;
         }
     }
 
@@ -385,14 +470,21 @@ public final class SecureOps {
             throw new IllegalArgumentException("where needs a 0/1 condition with 0 fractional bits, fracBits="
                 + cond.fracBits());
         }
-        try (CommStats.Operation ignored = session.stats().operation("where"); Scope s = scope()) {
+        if (checks.active()) {
+            checks.domain("where", label, cond, 0, 2, "cond in {0, 1}");
+        }
+        try (CommStats.Operation ignored = session.stats().operation("where");
+             CheckedOperations.Nesting n = checks.nested(); Scope s = scope()) {
             return s.keep(add(b, mul(cond, sub(a, b))));
         }
     }
 
     /** Elementwise maximum ({@link Pooling#max}). */
     public SecretTensor max(final SecretTensor a, final SecretTensor b) {
-        try (CommStats.Operation ignored = session.stats().operation("max")) {
+        checks.inRange("max", label, a);
+        checks.inRange("max", label, b);
+        try (CommStats.Operation ignored = session.stats().operation("max");
+             CheckedOperations.Nesting n = checks.nested()) {
             return Pooling.max(this, a, b);
         }
     }
@@ -404,7 +496,9 @@ public final class SecureOps {
      */
     public MaxPoolResult maxPool2d(final SecretTensor input, final int kH, final int kW, final int strideH,
                                    final int strideW) {
-        try (CommStats.Operation ignored = session.stats().operation("maxPool2d")) {
+        checks.inRange("maxPool2d", label, input);
+        try (CommStats.Operation ignored = session.stats().operation("maxPool2d");
+             CheckedOperations.Nesting n = checks.nested()) {
             return Pooling.maxPool2d(this, input, kH, kW, strideH, strideW);
         }
     }
@@ -414,7 +508,9 @@ public final class SecureOps {
      * ({@link Pooling#argmax}).
      */
     public SecretTensor argmax(final SecretTensor a) {
-        try (CommStats.Operation ignored = session.stats().operation("argmax")) {
+        checks.inRange("argmax", label, a);
+        try (CommStats.Operation ignored = session.stats().operation("argmax");
+             CheckedOperations.Nesting n = checks.nested()) {
             return Pooling.argmax(this, a);
         }
     }
@@ -423,21 +519,36 @@ public final class SecureOps {
 
     /** {@code e^a}: {@link Approximations#exp}, with its domain, error bound and behaviour outside it. */
     public SecretTensor exp(final SecretTensor a) {
-        try (CommStats.Operation ignored = session.stats().operation("exp")) {
+        if (checks.active() && a.fracBits() == f) {
+            // Below the domain exp gives 0, within its error bound; at or above its top it gives 2^16.
+            checks.domain("exp", label, a, Long.MIN_VALUE, (long) Math.ceil(Math.scalb(16 * Math.log(2), f)),
+                "x < 16 ln 2");
+        }
+        try (CommStats.Operation ignored = session.stats().operation("exp");
+             CheckedOperations.Nesting n = checks.nested()) {
             return Approximations.exp(this, a);
         }
     }
 
     /** {@code 1 / a} for positive {@code a}: {@link Approximations#reciprocal}, with its domain and bound. */
     public SecretTensor reciprocal(final SecretTensor a) {
-        try (CommStats.Operation ignored = session.stats().operation("reciprocal")) {
+        if (checks.active() && a.fracBits() == f) {
+            final int d = Math.min(f, 16);
+            checks.domain("reciprocal", label, a, 1L << (f - d), 1L << (f + d), "2^-" + d + " <= x < 2^" + d);
+        }
+        try (CommStats.Operation ignored = session.stats().operation("reciprocal");
+             CheckedOperations.Nesting n = checks.nested()) {
             return Approximations.reciprocal(this, a);
         }
     }
 
     /** Softmax along the last axis: {@link Approximations#softmax}. */
     public SecretTensor softmax(final SecretTensor a) {
-        try (CommStats.Operation ignored = session.stats().operation("softmax")) {
+        if (checks.active() && a.fracBits() == f) {
+            checks.domain("softmax", label, a, -(1L << 60) + 1, 1L << 60, "|x| < 2^" + (60 - f));
+        }
+        try (CommStats.Operation ignored = session.stats().operation("softmax");
+             CheckedOperations.Nesting n = checks.nested()) {
             return Approximations.softmax(this, a);
         }
     }

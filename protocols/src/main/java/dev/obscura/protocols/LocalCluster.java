@@ -39,6 +39,7 @@ public final class LocalCluster implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<HelperRole> roles;
     private final List<CompletableFuture<Void>> helpers = new ArrayList<>();
+    private final PlaintextTwin twin;
     private PartyFailureException broken;
     private boolean closed;
 
@@ -53,8 +54,10 @@ public final class LocalCluster implements AutoCloseable {
      * from {@code seeds.apply(id)}.
      */
     LocalCluster(final int parties, final ProtocolSuite suite, final Backend backend, final FixedPoint fixedPoint,
-                 final Duration timeout, final IntFunction<SeedSource> seeds, final ClusterNetwork.Factory networks) {
+                 final Duration timeout, final IntFunction<SeedSource> seeds, final ClusterNetwork.Factory networks,
+                 final boolean checked) {
         this.parties = parties;
+        this.twin = checked ? new PlaintextTwin(parties, suite, backend, fixedPoint.fracBits(), timeout) : null;
         this.roles = List.copyOf(suite.helperRoles());
         this.network = networks.create(suite.name(), parties, roles.stream().map(HelperRole::name).toList(),
             timeout);
@@ -99,9 +102,12 @@ public final class LocalCluster implements AutoCloseable {
         Throwable setupFailure = null;
         try {
             session = Session.establish(network.endpoint(id), backend, fixedPoint, roles.size(), seeds);
-            ops = new SecureOps(suite.init(session));
+            ops = new SecureOps(suite.init(session), twin == null ? null : twin.party(id));
         } catch (Throwable t) {
             setupFailure = t;
+            if (twin != null) {
+                twin.partyFailed(id);
+            }
             network.fail("party " + id + " failed: " + t.getClass().getSimpleName());
         }
         try {
@@ -136,9 +142,16 @@ public final class LocalCluster implements AutoCloseable {
 
     private <T> boolean execute(final int id, final Task<T> task, final SecureOps ops) {
         try {
-            task.result().complete(task.program().apply(ops));
+            final T result = task.program().apply(ops);
+            if (twin != null) {
+                twin.partyFinished(id); // before the result is handed back, so before the next run starts
+            }
+            task.result().complete(result);
             return true;
         } catch (Throwable t) {
+            if (twin != null) {
+                twin.partyFailed(id);
+            }
             network.fail("party " + id + " failed: " + t.getClass().getSimpleName());
             task.result().completeExceptionally(t);
             return false;
@@ -148,6 +161,11 @@ public final class LocalCluster implements AutoCloseable {
     /** Number of parties. */
     public int parties() {
         return parties;
+    }
+
+    /** Whether the parties run in checked mode ({@link LocalParties.Builder#checked}). */
+    public boolean checked() {
+        return twin != null;
     }
 
     /**
@@ -174,6 +192,9 @@ public final class LocalCluster implements AutoCloseable {
         }
         if (broken != null) {
             throw new IllegalStateException("the cluster failed earlier: " + broken.getMessage(), broken);
+        }
+        if (twin != null) {
+            twin.runStarted();
         }
         final List<CompletableFuture<T>> results = new ArrayList<>();
         for (int p = 0; p < parties; p++) {
@@ -241,7 +262,8 @@ public final class LocalCluster implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalCluster[parties=" + parties + ", helpers=" + roles.size() + "]";
+        return "LocalCluster[parties=" + parties + ", helpers=" + roles.size() + (twin != null ? ", checked" : "")
+            + "]";
     }
 
     /** A failure; the root cause is preferred over the failures it caused at the other parties. */

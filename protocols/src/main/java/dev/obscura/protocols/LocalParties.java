@@ -39,6 +39,7 @@ public final class LocalParties {
     private final Duration timeout;
     private final String insecureSeed;
     private final ClusterNetwork.Factory network;
+    private final boolean checked;
 
     private LocalParties(final Builder b) {
         this.parties = b.parties;
@@ -48,6 +49,7 @@ public final class LocalParties {
         this.timeout = b.timeout;
         this.insecureSeed = b.insecureSeed;
         this.network = b.network;
+        this.checked = b.checked;
     }
 
     /** A builder with defaults: 2 parties, the additive dealer suite, the default backend, 16 fractional bits. */
@@ -63,6 +65,11 @@ public final class LocalParties {
     /** The backend every party uses. */
     public Backend backend() {
         return backend;
+    }
+
+    /** Whether the parties run in checked mode ({@link Builder#checked}). */
+    public boolean checked() {
+        return checked;
     }
 
     /**
@@ -82,11 +89,12 @@ public final class LocalParties {
      */
     public LocalCluster start() {
         if (insecureSeed == null) {
-            return new LocalCluster(parties, suite, backend, fixedPoint, timeout, id -> SeedSource.secure(), network);
+            return new LocalCluster(parties, suite, backend, fixedPoint, timeout, id -> SeedSource.secure(), network,
+                checked);
         }
         LOG.log(Level.WARNING, INSECURE_WARNING);
         return new LocalCluster(parties, suite, backend, fixedPoint, timeout,
-            id -> SeedSource.insecureDerived(insecureSeed, id), network);
+            id -> SeedSource.insecureDerived(insecureSeed, id), network, checked);
     }
 
     /** The warning every start with an insecure seed logs. */
@@ -103,6 +111,7 @@ public final class LocalParties {
         private Duration timeout = Duration.ofSeconds(60);
         private String insecureSeed;
         private ClusterNetwork.Factory network = ClusterNetwork.Factory.IN_PROCESS;
+        private boolean checked;
 
         private Builder() {
         }
@@ -165,6 +174,27 @@ public final class LocalParties {
                 throw new IllegalArgumentException("timeout must be positive, timeout=" + d);
             }
             this.timeout = d;
+            return this;
+        }
+
+        /**
+         * Checked mode, for development and tests (default off): a plaintext twin runs beside the secure
+         * computation and stops every party at the first operation whose result left its range (a product or a sum
+         * of products at 2^62 as a ring value, {@code 2^(62-2f)} in real units, where its truncation stops being
+         * exact; any other result at {@code 2^(62-f)}), whose input left a derived function's domain, or whose
+         * result differs from the twin's, with a {@link CheckedModeException} (the cause of the run's
+         * {@link PartyFailureException}) naming the operation, the label of what the program computed (the
+         * {@code nn} engine's layer and pass) and the bound, never a value. See {@code SecureOps}' Checked mode.
+         *
+         * <p>The results, and the protocol's messages, rounds and bytes, are those of an unchecked run: the twin
+         * only reads the shares. It reconstructs them, so it needs every party's share in one process, which is
+         * why only in-process parties offer it; parties on other hosts never hold each other's shares, and a
+         * checker that gathered them would be a party that learns everything. The price is time: the parties'
+         * threads meet at every checked operation (a wait bounded by {@link #timeout}), and the last to arrive
+         * reconstructs the operands and recomputes the operation in the clear.
+         */
+        public Builder checked(final boolean on) {
+            this.checked = on;
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.obscura.protocols;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -1385,6 +1386,72 @@ public abstract class SuiteConformance {
         }
     }
 
+    // ========================================================================================= checked mode
+
+    /**
+     * Checked mode works for the suite ({@link LocalParties.Builder#checked}): a run of every kind of operation
+     * passes its plaintext twin, which reconstructs every value with the suite's {@link ProtocolSuite#reconstruct}
+     * (so a suite whose sharing the default sum does not reconstruct fails here until it overrides it), and a
+     * product out of range is refused, naming the operation.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(CONFIGS)
+    public void shouldPassThePlaintextTwinOfCheckedModeAndRefuseAProductOutOfRange(final Config c) {
+        final Check chk = check(c);
+        final SplittableRandom rnd = chk.random();
+        final double[] a = reals(rnd, 12, 10);
+        final double[] b = reals(rnd, 12, 10);
+        final double[] image = reals(rnd, 50, 1);
+        final double[] kernel = reals(rnd, 18, 1);
+        final Conv2dSpec spec = Conv2dSpec.of(1, 1);
+        final List<List<long[]>> out = runChecked(c, ops -> {
+            final int last = ops.session().parties() - 1;
+            try (SecretTensor x = input(ops, 0, a, 3, 4);
+                 SecretTensor y = input(ops, last, b, 4, 3);
+                 SecretTensor img = input(ops, 0, image, 2, 1, 5, 5);
+                 SecretTensor k = input(ops, last, kernel, 2, 1, 3, 3);
+                 SecretTensor xy = ops.matmul(x, y, false, false);
+                 SecretTensor sq = ops.mul(xy, xy);
+                 SecretTensor conv = ops.conv2d(img, k, spec);
+                 SecretTensor dIn = ops.conv2dBackwardInput(conv, k, spec, 2, 1, 5, 5);
+                 SecretTensor dW = ops.conv2dBackwardWeight(img, conv, spec, 2, 1, 3, 3);
+                 SecretTensor relu = ops.relu(xy);
+                 SecretTensor sign = ops.lessThanZero(xy);
+                 SecretTensor t = ops.truncate(sq, 4);
+                 SecureOps.MaxPoolResult pool = ops.maxPool2d(conv, 2, 2, 1, 1);
+                 SecretTensor soft = ops.softmax(xy)) {
+                return List.of(open(ops, xy), open(ops, sq), open(ops, relu), open(ops, sign), open(ops, t),
+                    open(ops, dIn), open(ops, dW), open(ops, pool.values()), open(ops, soft));
+            }
+        });
+        final Terms mm = PlaintextReference.matmul(new int[] {3, 4}, new int[] {4, 3}, false, false);
+        final Terms sq = PlaintextReference.broadcastMul(new int[] {9}, new int[] {9});
+        for (int party = 0; party < c.parties(); party++) {
+            final List<long[]> r = out.get(party);
+            chk.truncated("checked matmul at party " + party, PlaintextReference.exact(mm, encode(a), encode(b)), F,
+                r.get(0));
+            chk.truncated("checked mul at party " + party, PlaintextReference.exact(sq, r.get(0), r.get(0)), F,
+                r.get(1));
+            final long[] relu = new long[9];
+            final long[] sign = new long[9];
+            for (int i = 0; i < 9; i++) {
+                relu[i] = Math.max(r.get(0)[i], 0);
+                sign[i] = r.get(0)[i] < 0 ? 1 : 0;
+            }
+            chk.ringEquals("checked relu at party " + party, relu, r.get(2));
+            chk.ringEquals("checked lessThanZero at party " + party, sign, r.get(3));
+        }
+        final PartyFailureException e = assertThrows(PartyFailureException.class, () -> runChecked(c, ops -> {
+            try (SecretTensor x = input(ops, 0, new double[] {1e5, 2}, 2); SecretTensor xx = ops.mul(x, x)) {
+                return open(ops, xx);
+            }
+        }), chk.msg("mul(1e5, 1e5) at f = 16 leaves the product range"));
+        final CheckedModeException refused = assertInstanceOf(CheckedModeException.class, e.getCause(),
+            chk.msg(String.valueOf(e.getCause())));
+        assertEquals(CheckedModeException.Reason.RANGE, refused.reason(), chk.msg(refused.getMessage()));
+        assertEquals("mul", refused.operation(), chk.msg(refused.getMessage()));
+    }
+
     // ================================================================================================ helpers
 
     /** Runs {@code program} on every party of a fresh run of the suite and returns the results by party. */
@@ -1394,6 +1461,18 @@ public abstract class SuiteConformance {
             .suite(suite())
             .backend(Backends.byName(c.backend()))
             .timeout(timeout())
+            .build()
+            .run(program);
+    }
+
+    /** As {@link #run}, in checked mode. */
+    protected final <T> List<T> runChecked(final Config c, final Function<SecureOps, T> program) {
+        return LocalParties.builder()
+            .parties(c.parties())
+            .suite(suite())
+            .backend(Backends.byName(c.backend()))
+            .timeout(timeout())
+            .checked(true)
             .build()
             .run(program);
     }

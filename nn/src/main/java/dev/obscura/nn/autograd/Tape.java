@@ -1,6 +1,8 @@
 package dev.obscura.nn.autograd;
 
+import dev.obscura.mpc.Label;
 import dev.obscura.mpc.Scope;
+import dev.obscura.nn.engine.Labels;
 import dev.obscura.nn.engine.TensorEngine;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,17 +57,18 @@ public final class Tape<T> implements AutoCloseable {
     }
 
     private Variable<T> leaf(final T value, final boolean requiresGrad) {
-        final Variable<T> v = new Variable<>(this, null, scope.keep(value), requiresGrad, null);
+        final Variable<T> v = new Variable<>(this, null, "", scope.keep(value), requiresGrad, null);
         leaves.add(v);
         return v;
     }
 
     /**
      * Records a computed node holding {@code value} (the tape takes ownership). {@code backward} is kept only when
-     * {@code requiresGrad} (some input requires a gradient).
+     * {@code requiresGrad} (some input requires a gradient), with the engine's label now ({@link Labels}), under
+     * which {@link #backward} runs it.
      */
     public Variable<T> record(final T value, final boolean requiresGrad, final Variable.Backward<T> backward) {
-        final Variable<T> v = new Variable<>(this, null, scope.own(value), requiresGrad,
+        final Variable<T> v = new Variable<>(this, null, engine.label(), scope.own(value), requiresGrad,
             requiresGrad ? backward : null);
         nodes.add(v);
         return v;
@@ -102,7 +105,10 @@ public final class Tape<T> implements AutoCloseable {
         }
         accumulate(output, seed);
         for (int i = nodes.size() - 1; i >= 0; i--) {
-            nodes.get(i).runBackward();
+            final Variable<T> node = nodes.get(i);
+            try (Label ignored = engine.label(Labels.backward(node.label()))) {
+                node.runBackward();
+            }
         }
     }
 

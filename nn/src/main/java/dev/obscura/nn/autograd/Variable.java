@@ -27,15 +27,17 @@ import java.util.Objects;
 public final class Variable<T> {
     private final Tape<T> tape;
     private final String name;
+    private final String label;
     private final boolean requiresGrad;
     private final Backward<T> backward;
     private T value;
     private T grad;
 
-    Variable(final Tape<T> tape, final String name, final T value, final boolean requiresGrad,
+    Variable(final Tape<T> tape, final String name, final String label, final T value, final boolean requiresGrad,
              final Backward<T> backward) {
         this.tape = tape;
         this.name = name;
+        this.label = label;
         this.value = Objects.requireNonNull(value, "value");
         this.requiresGrad = requiresGrad;
         this.backward = backward;
@@ -43,7 +45,7 @@ public final class Variable<T> {
 
     /** A trainable parameter named {@code name} holding {@code value} (taking ownership). */
     public static <T> Variable<T> parameter(final String name, final T value) {
-        return new Variable<>(null, Objects.requireNonNull(name, "name"), value, true, null);
+        return new Variable<>(null, Objects.requireNonNull(name, "name"), "", value, true, null);
     }
 
     /** The value. */
@@ -69,6 +71,14 @@ public final class Variable<T> {
     /** The parameter's name, or {@code null} for a node of a tape. */
     public String name() {
         return name;
+    }
+
+    /**
+     * The engine's label when this node was recorded ({@link TensorEngine#label()}): the tape runs its backward
+     * closure under it, in the backward pass. Empty for leaves and parameters.
+     */
+    String label() {
+        return label;
     }
 
     /** The tape this node belongs to; {@code null} for a parameter. */

@@ -4,6 +4,7 @@ import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.backend.WindowGeometry;
 import dev.obscura.backend.WindowLayout;
+import dev.obscura.mpc.Label;
 import dev.obscura.mpc.Scope;
 import dev.obscura.mpc.SecretTensor;
 import dev.obscura.mpc.SecureOps;
@@ -143,6 +144,18 @@ public final class SecureEngine implements TensorEngine<SecretTensor> {
     @Override
     public SecretTensor detach(final SecretTensor t) {
         return ops.detach(t);
+    }
+
+    /** The label of the operations ({@link SecureOps#label()}), which checked mode names in its reports. */
+    @Override
+    public String label() {
+        return ops.label();
+    }
+
+    /** Sets the label of the operations ({@link SecureOps#label(String)}): a field write. */
+    @Override
+    public Label label(final String text) {
+        return ops.label(text);
     }
 
     // --------------------------------------------------------------------------------------------- linear

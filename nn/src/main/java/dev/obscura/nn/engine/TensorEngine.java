@@ -1,6 +1,7 @@
 package dev.obscura.nn.engine;
 
 import dev.obscura.backend.Conv2dSpec;
+import dev.obscura.mpc.Label;
 import dev.obscura.mpc.Scope;
 import dev.obscura.nn.layers.Conv2d;
 import dev.obscura.nn.layers.Linear;
@@ -77,6 +78,26 @@ public interface TensorEngine<T> {
      * computation, model parameters and optimiser state. Returns {@code t}.
      */
     T detach(T t);
+
+    // --------------------------------------------------------------------------------------------------- labels
+
+    /**
+     * What this engine computes now, as {@link Labels} composes it ({@code "layer 3 (Conv2d), forward"}): the
+     * reports of a secure engine's checked mode name it. Empty when nothing is labelled, and always for an engine
+     * that keeps no labels (the default, and {@link PlainEngine}).
+     */
+    default String label() {
+        return "";
+    }
+
+    /**
+     * Sets the label to {@code text} until the returned {@link Label} is closed, which restores the previous one.
+     * {@link dev.obscura.nn.layers.Sequential}, the tape's backward pass, the loss and the optimiser set it; an
+     * engine that keeps no labels (the default) ignores it.
+     */
+    default Label label(final String text) {
+        return Label.NONE;
+    }
 
     // --------------------------------------------------------------------------------------------- linear
 

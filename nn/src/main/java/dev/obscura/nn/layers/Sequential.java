@@ -1,11 +1,16 @@
 package dev.obscura.nn.layers;
 
+import dev.obscura.mpc.Label;
 import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.Labels;
+import dev.obscura.nn.engine.TensorEngine;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Modules applied in order; its parameters are theirs, in order.
+ * Modules applied in order; its parameters are theirs, in order. While layer {@code i} runs, the engine's label is
+ * {@code "layer i (Kind), forward"} (inside the label of an enclosing network, {@link Labels}), and the tape records
+ * it for the layer's backward pass, so that a secure engine's checked mode names the layer.
  *
  * @param <T> the engine's tensor type
  */
@@ -43,9 +48,17 @@ public final class Sequential<T> implements Module<T> {
 
     @Override
     public Variable<T> forward(final Variable<T> x) {
+        final TensorEngine<T> engine = x.tape() == null ? null : x.tape().engine();
         Variable<T> h = x;
-        for (final Module<T> layer : layers) {
-            h = layer.forward(h);
+        for (int i = 0; i < layers.size(); i++) {
+            final Module<T> layer = layers.get(i);
+            if (engine == null) {
+                h = layer.forward(h);
+                continue;
+            }
+            try (Label ignored = engine.label(Labels.forward(Labels.child(engine.label(), Labels.layer(i, layer))))) {
+                h = layer.forward(h);
+            }
         }
         return h;
     }

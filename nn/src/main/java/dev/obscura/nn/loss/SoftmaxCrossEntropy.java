@@ -1,7 +1,9 @@
 package dev.obscura.nn.loss;
 
+import dev.obscura.mpc.Label;
 import dev.obscura.nn.autograd.Tape;
 import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.Labels;
 import dev.obscura.nn.engine.TensorEngine;
 import dev.obscura.ring.Shapes;
 import java.util.Objects;
@@ -57,13 +59,16 @@ public final class SoftmaxCrossEntropy {
                 for (int i = 0; i < n; i++) {
                     onehot[i * k + ownLabels[i]] = 1f;
                 }
-                final T target = e.fromFloats(onehot, n, k);
-                final T probabilities = e.softmax(logits.value());
-                final T diff = e.sub(probabilities, target);
-                e.release(target);
-                e.release(probabilities);
-                final T seed = e.scale(diff, 1f / n);
-                e.release(diff);
+                final T seed;
+                try (Label ignored = e.label(Labels.backward(Labels.child(e.label(), "loss (SoftmaxCrossEntropy)")))) {
+                    final T target = e.fromFloats(onehot, n, k);
+                    final T probabilities = e.softmax(logits.value());
+                    final T diff = e.sub(probabilities, target);
+                    e.release(target);
+                    e.release(probabilities);
+                    seed = e.scale(diff, 1f / n);
+                    e.release(diff);
+                }
                 tape.backward(logits, seed);
             }
         };

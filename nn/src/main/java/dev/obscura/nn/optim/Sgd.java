@@ -1,6 +1,8 @@
 package dev.obscura.nn.optim;
 
+import dev.obscura.mpc.Label;
 import dev.obscura.nn.autograd.Variable;
+import dev.obscura.nn.engine.Labels;
 import dev.obscura.nn.engine.TensorEngine;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,46 +64,54 @@ public final class Sgd<T> {
     public void step() {
         for (int i = 0; i < parameters.size(); i++) {
             final Variable<T> p = parameters.get(i);
-            final T g = p.grad();
-            if (g == null) {
+            if (p.grad() == null) {
                 continue;
             }
-            T d = g;
-            boolean ownD = false;
-            if (weightDecay != 0f) {
-                final T decay = engine.scale(p.value(), weightDecay);
-                d = engine.add(g, decay);
-                engine.release(decay);
-                ownD = true;
+            try (Label ignored = engine.label(Labels.child(engine.label(),
+                "optimiser (Sgd), parameter " + i + " (" + p.name() + ")"))) {
+                step(i, p);
             }
-            final T direction;
-            if (momentum != 0f) {
-                final T v = velocities.get(i);
-                final T next;
-                if (v == null) {
-                    next = ownD ? d : p.takeGrad();
-                } else {
-                    final T kept = engine.scale(v, momentum);
-                    next = engine.add(kept, d);
-                    engine.release(kept);
-                    engine.release(v);
-                    if (ownD) {
-                        engine.release(d);
-                    }
-                }
-                velocities.set(i, engine.detach(next)); // optimiser state outlives the step's scopes
-                direction = next;
-            } else {
-                direction = d;
-            }
-            final T delta = engine.scale(direction, learningRate);
-            p.assign(engine, engine.sub(p.value(), delta));
-            engine.release(delta);
-            if (momentum == 0f && ownD) {
-                engine.release(d);
-            }
-            p.zeroGrad(engine);
         }
+    }
+
+    /** The update of parameter {@code i}, {@code p}, which has a gradient. */
+    private void step(final int i, final Variable<T> p) {
+        final T g = p.grad();
+        T d = g;
+        boolean ownD = false;
+        if (weightDecay != 0f) {
+            final T decay = engine.scale(p.value(), weightDecay);
+            d = engine.add(g, decay);
+            engine.release(decay);
+            ownD = true;
+        }
+        final T direction;
+        if (momentum != 0f) {
+            final T v = velocities.get(i);
+            final T next;
+            if (v == null) {
+                next = ownD ? d : p.takeGrad();
+            } else {
+                final T kept = engine.scale(v, momentum);
+                next = engine.add(kept, d);
+                engine.release(kept);
+                engine.release(v);
+                if (ownD) {
+                    engine.release(d);
+                }
+            }
+            velocities.set(i, engine.detach(next)); // optimiser state outlives the step's scopes
+            direction = next;
+        } else {
+            direction = d;
+        }
+        final T delta = engine.scale(direction, learningRate);
+        p.assign(engine, engine.sub(p.value(), delta));
+        engine.release(delta);
+        if (momentum == 0f && ownD) {
+            engine.release(d);
+        }
+        p.zeroGrad(engine);
     }
 
     /** Releases every parameter's gradient (after a step there are none; this clears a step that was skipped). */

@@ -2,6 +2,8 @@ package dev.obscura.protocols.nn;
 
 import static dev.obscura.protocols.nn.CloseAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.mpc.SecretTensor;
@@ -23,7 +25,10 @@ import dev.obscura.nn.layers.MaxPool2d;
 import dev.obscura.nn.layers.Module;
 import dev.obscura.nn.layers.ReLU;
 import dev.obscura.nn.layers.Sequential;
+import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.protocols.CheckedModeException;
 import dev.obscura.protocols.LocalParties;
+import dev.obscura.protocols.PartyFailureException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -37,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link PlainEngine}. The small CNN (Conv2d 1->2 3x3, ReLU, MaxPool2d 2, Flatten, Linear 18->4) on two 8x8 images
  * must give the plaintext logits within {@link #LOGIT_TOLERANCE}, the bound of {@code SecureEngineTest} (fixed-point
  * encoding and one truncation per product, a few ulps of 2^-16); revealed weights are within
- * {@link #WEIGHT_TOLERANCE} (half an ulp of encoding, rounded to float).
+ * {@link #WEIGHT_TOLERANCE} (half an ulp of encoding, rounded to float). The secure runs are checked
+ * ({@link LocalParties.Builder#checked}), and a {@link MnistCnn} file whose convolution weights were scaled by 1e7,
+ * which unchecked gives wrong logits without a word, is refused naming the convolution layer.
  */
 final class ModelFileSecureTest {
     private static final double LOGIT_TOLERANCE = 2e-3;
@@ -87,7 +94,7 @@ final class ModelFileSecureTest {
         final Path file = dir.resolve("plain.obm");
         ModelFile.save(trained, plain, file);
 
-        final List<float[]> secure = LocalParties.builder().parties(PARTIES).build().run(ops -> {
+        final List<float[]> secure = LocalParties.builder().parties(PARTIES).checked(true).build().run(ops -> {
             final SecureEngine e = new SecureEngine(ops, OWNER);
             final Module<SecretTensor> net = model(e, 2);
             final ModelData data = ops.session().partyId() == OWNER
@@ -108,7 +115,7 @@ final class ModelFileSecureTest {
     @Test
     void shouldRunASecretSharedModelInPlaintext() {
         final Path file = dir.resolve("secure.obm");
-        LocalParties.builder().parties(PARTIES).build().run(ops -> {
+        LocalParties.builder().parties(PARTIES).checked(true).build().run(ops -> {
             final SecureEngine e = new SecureEngine(ops, OWNER);
             final Module<SecretTensor> net = model(e, 3);
             try {
@@ -135,7 +142,7 @@ final class ModelFileSecureTest {
 
     @Test
     void shouldOpenTheCapturedWeightsToTheOwnerOnly() {
-        final List<ModelData> captured = LocalParties.builder().parties(PARTIES).build().run(ops -> {
+        final List<ModelData> captured = LocalParties.builder().parties(PARTIES).checked(true).build().run(ops -> {
             final SecureEngine e = new SecureEngine(ops, OWNER);
             final Module<SecretTensor> net = model(e, 8);
             try {
@@ -157,6 +164,72 @@ final class ModelFileSecureTest {
     }
 
     @Test
+    void shouldRefuseInCheckedModeAMnistCnnFileWhoseConvolutionWeightsAreScaledBy1e7NamingTheLayer() {
+        final PlainEngine plain = new PlainEngine();
+        final Sequential<PlainTensor> scaled = MnistCnn.create(plain, 11);
+        for (final Module<PlainTensor> layer : scaled.layers()) {
+            if (layer instanceof Conv2d<PlainTensor> conv) {
+                final float[] w = conv.weight().value().data();
+                for (int i = 0; i < w.length; i++) {
+                    w[i] *= 1e7f; // every weight still encodes (below 2^46 at f = 16); their products do not fit
+                }
+            }
+        }
+        final Path file = dir.resolve("scaled.obm");
+        ModelFile.save(scaled, plain, file);
+        final float[] images = new float[BATCH * MnistCnn.SIZE * MnistCnn.SIZE];
+        final SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextDouble();
+        }
+        final float[] expected = mnistLogits(plain, scaled, images);
+
+        // Unchecked, the secure logits are wrong and nothing says so.
+        final float[] unchecked = LocalParties.builder().parties(PARTIES).build()
+            .run(ops -> secureMnistLogits(ops, file, images)).get(0);
+        double worst = 0;
+        double largest = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs((double) expected[i] - unchecked[i]));
+            largest = Math.max(largest, Math.abs(expected[i]));
+        }
+        assertTrue(worst > 0.5 * largest, "unchecked, the logits are far off: " + worst + " of " + largest);
+
+        final PartyFailureException f = assertThrows(PartyFailureException.class,
+            () -> LocalParties.builder().parties(PARTIES).checked(true).build()
+                .run(ops -> secureMnistLogits(ops, file, images)));
+        final CheckedModeException e = assertInstanceOf(CheckedModeException.class, f.getCause(), f.toString());
+        assertEquals(CheckedModeException.Reason.RANGE, e.reason(), e.getMessage());
+        assertEquals("conv2d", e.operation(), e.getMessage());
+        assertEquals("layer 3 (Conv2d), forward", e.label(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("conv2d left its range in layer 3 (Conv2d), forward: a sum of products"
+            + " reached 2^30 in magnitude"), e.getMessage());
+    }
+
+    private static <T> float[] mnistLogits(final TensorEngine<T> e, final Module<T> net, final float[] images) {
+        final T input = e.fromFloats(images, BATCH, MnistCnn.CHANNELS, MnistCnn.SIZE, MnistCnn.SIZE);
+        try (Tape<T> tape = new Tape<>(e)) {
+            return e.toFloats(net.forward(tape.input(input)).value());
+        } finally {
+            e.release(input);
+        }
+    }
+
+    /** The owner shares the file's weights into a MnistCnn; every party gets the revealed logits. */
+    private static float[] secureMnistLogits(final dev.obscura.mpc.SecureOps ops, final Path file,
+                                             final float[] images) {
+        final SecureEngine e = new SecureEngine(ops, OWNER);
+        final Sequential<SecretTensor> net = MnistCnn.create(e, 12);
+        try {
+            ModelBinding.apply(ops.session().partyId() == OWNER ? ModelFile.read(file)
+                : ModelBinding.placeholder(net, e), net, e);
+            return mnistLogits(e, net, images);
+        } finally {
+            release(e, net);
+        }
+    }
+
+    @Test
     void shouldRefuseAWeightOutsideTheFixedPointRangeNamingTheParameterAndChangeNothing() {
         final PlainEngine plain = new PlainEngine();
         final Module<PlainTensor> trained = model(plain, 5);
@@ -165,7 +238,7 @@ final class ModelFileSecureTest {
         final Path file = dir.resolve("huge.obm");
         ModelFile.save(trained, plain, file);
 
-        final List<String> outcome = LocalParties.builder().parties(PARTIES).build().run(ops -> {
+        final List<String> outcome = LocalParties.builder().parties(PARTIES).checked(true).build().run(ops -> {
             final SecureEngine e = new SecureEngine(ops, OWNER);
             final Module<SecretTensor> net = model(e, 6);
             final List<SecretTensor> before = net.parameters().stream().map(Variable::value).toList();

@@ -116,7 +116,7 @@ final class SecureEngineTest {
     }
 
     private static List<Step> secure(final int parties, final int owner, final boolean maxPool, final boolean train) {
-        return LocalParties.builder().parties(parties).build()
+        return LocalParties.builder().parties(parties).checked(true).build()
             .run(ops -> step(new SecureEngine(ops, owner), maxPool, train));
     }
 
@@ -168,7 +168,7 @@ final class SecureEngineTest {
 
     @Test
     void shouldKeepMasksAsSharedBitsAndZerosLocal() {
-        final List<float[]> out = LocalParties.builder().parties(2).build().run(ops -> {
+        final List<float[]> out = LocalParties.builder().parties(2).checked(true).build().run(ops -> {
             final SecureEngine e = new SecureEngine(ops, 0);
             // Only the owner's values count: the other party passes zeros of the right length.
             final float[] values = ops.session().partyId() == 0 ? new float[] {-1.5f, 0f, 2.25f, -0.25f}

@@ -186,7 +186,7 @@ final class SecureMnistCnnTest {
     }
 
     private static List<Run> secureRun() {
-        return LocalParties.builder().parties(PARTIES).build().run(ops -> {
+        return LocalParties.builder().parties(PARTIES).checked(true).build().run(ops -> {
             final int me = ops.session().partyId();
             final SecureEngine modelEngine = new SecureEngine(ops, MODEL_OWNER);
             final SecureEngine dataEngine = new SecureEngine(ops, DATA_OWNER);
@@ -276,7 +276,7 @@ final class SecureMnistCnnTest {
         final double[] expected = heldOutLogits(plainModel, plainEngine, t -> toDoubles(plainEngine.toFloats(t)), true);
 
         final long start = System.nanoTime();
-        final List<double[]> secure = LocalParties.builder().parties(PARTIES).build().run(ops -> {
+        final List<double[]> secure = LocalParties.builder().parties(PARTIES).checked(true).build().run(ops -> {
             final int me = ops.session().partyId();
             final SecureEngine modelEngine = new SecureEngine(ops, MODEL_OWNER);
             final SecureEngine dataEngine = new SecureEngine(ops, DATA_OWNER);

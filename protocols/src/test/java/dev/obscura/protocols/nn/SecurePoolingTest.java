@@ -45,7 +45,7 @@ final class SecurePoolingTest {
     @ValueSource(ints = {2, 3})
     void shouldPoolAndRouteGradientsLikeThePlaintextEngine(final int parties) {
         for (final Backend backend : new Backend[] {new JavaBackend(), Backends.discover()}) {
-            final List<List<Pools>> got = LocalParties.builder().parties(parties).backend(backend).build()
+            final List<List<Pools>> got = LocalParties.builder().parties(parties).checked(true).backend(backend).build()
                 .run(ops -> {
                     final List<Pools> all = new ArrayList<>();
                     for (final int[] c : CASES) {

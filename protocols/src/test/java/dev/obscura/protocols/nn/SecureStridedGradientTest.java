@@ -150,7 +150,7 @@ final class SecureStridedGradientTest {
 
     private static List<Result> secure(final int parties, final Pool pool, final LossKind kind) {
         final int dataOwner = parties - 1;
-        return LocalParties.builder().parties(parties).build().run(ops -> {
+        return LocalParties.builder().parties(parties).checked(true).build().run(ops -> {
             final int me = ops.session().partyId();
             return step(new SecureEngine(ops, MODEL_OWNER), new SecureEngine(ops, dataOwner),
                 me == MODEL_OWNER ? MODEL_SEED : MODEL_SEED + me, me == dataOwner ? Data.draw() : Data.zeros(),
