@@ -36,27 +36,66 @@ static_assert(kLimbChunkBound == 16448, "the chunk bound of docs/LIMB_GEMM.md");
 
 inline u64 signed_digits(const u64 a) { return (a + kDigitBias) ^ kDigitBias; }
 
-// B, for both families: NR = 16 columns per micro-panel, [k / 4][limb j][column c][k mod 4] bytes, so that the 64
-// bytes of one (k / 4, j) are one zmm of vpdpbusd (16 lanes of 4 consecutive k) and sixteen of them, 512 bytes apart,
-// one AMX B tile (16 rows of 4 k by 16 columns). Zero past kc and past nc, up to nc_padded columns.
+// Every packed panel, of A or B, VNNI or AMX, has one layout with two parameters: `lanes` (the rows of A or the
+// columns of B in the micro-panel) and kGroup (how many consecutive k share a run of one limb of one lane). Limb i of
+// lane l at k = p is the byte
+//   (p / kGroup) * (8 * lanes * kGroup) + (i * lanes + l) * kGroup + p mod kGroup,
+// so that a run of kGroup bytes is what one instruction takes per lane: 4 k for vpdpbusd's 32-bit lanes and AMX's B
+// tile rows, 64 k for an AMX A tile row. Lanes past `valid` and k past kc are zero (all digits of 0 are 0). This packs
+// element (p, l) = x[p * step + l * lane_step] of one micro-panel, as its signed digits (A) or its bytes (B).
+template <int64_t kGroup>
+void pack_limb_panel(const u64* x, const int64_t step, const int64_t lane_step, const int64_t kc,
+                     const int64_t kc_padded, const int64_t lanes, const int64_t valid, const bool digits,
+                     uint8_t* dst) {
+    for (int64_t p = 0; p < kc_padded; p++) {
+        uint8_t* at = dst + (p / kGroup) * (8 * lanes * kGroup) + p % kGroup;
+        for (int64_t l = 0; l < lanes; l++) {
+            const u64 v = l < valid && p < kc ? x[p * step + l * lane_step] : 0;
+            const u64 bytes = digits ? signed_digits(v) : v;
+            for (int i = 0; i < 8; i++) {
+                at[(i * lanes + l) * kGroup] = static_cast<uint8_t>(bytes >> (8 * i));
+            }
+        }
+    }
+}
+
+// A: micro-panels of `rows` rows (zero rows past mc), as signed digits, each panel rows * kc_padded u64 long.
+template <int64_t kGroup>
+void pack_a_limbs(const u64* a, const int64_t rsa, const int64_t csa, const int64_t mc, const int64_t kc,
+                  const int64_t kc_padded, const int64_t rows, u64* ap) {
+    for (int64_t q = 0; q < mc; q += rows, ap += rows * kc_padded) {
+        pack_limb_panel<kGroup>(a + q * rsa, csa, rsa, kc, kc_padded, rows, imin(rows, mc - q), true,
+                                reinterpret_cast<uint8_t*>(ap));
+    }
+}
+
+// B, for both families: 16 columns per panel in groups of 4 k, so that the 64 bytes of one (k / 4, limb) are one zmm
+// of vpdpbusd (16 lanes of 4 consecutive k) and sixteen of them, 512 bytes apart, one AMX B tile (16 rows of 4 k by
+// 16 columns). Zero past kc and past nc, up to nc_padded columns.
 constexpr int64_t kLimbNR = 16;
 
 void pack_b_limbs(const u64* b, const int64_t rsb, const int64_t csb, const int64_t kc, const int64_t nc,
                   const int64_t nc_padded, const int64_t kc_padded, u64* bp) {
     for (int64_t q = 0; q < nc_padded; q += kLimbNR, bp += kLimbNR * kc_padded) {
-        const int64_t cols = imin(kLimbNR, nc - q);
-        uint8_t* dst = reinterpret_cast<uint8_t*>(bp);
-        for (int64_t p = 0; p < kc_padded; p++) {
-            uint8_t* at = dst + (p >> 2) * (8 * kLimbNR * 4) + (p & 3);
-            for (int64_t c = 0; c < kLimbNR; c++) {
-                const u64 v = c < cols && p < kc ? b[p * rsb + (q + c) * csb] : 0;
-                for (int j = 0; j < 8; j++) {
-                    at[(j * kLimbNR + c) * 4] = static_cast<uint8_t>(v >> (8 * j));
-                }
-            }
-        }
+        pack_limb_panel<4>(b + q * csb, rsb, csb, kc, kc_padded, kLimbNR, imax(0, imin(kLimbNR, nc - q)), false,
+                           reinterpret_cast<uint8_t*>(bp));
     }
 }
+
+// pack_a and pack_b of a limb kernel family K (for gemm_blocked), from K's kMR, kNR and kKStep.
+template <class K>
+struct LimbPacking {
+    static void pack_a(const u64* a, const int64_t rsa, const int64_t csa, const int64_t mc, const int64_t kc,
+                       u64* ap) {
+        pack_a_limbs<K::kKStep>(a, rsa, csa, mc, kc, round_up(kc, K::kKStep), K::kMR, ap);
+    }
+
+    // kNR / 16 panels of pack_b_limbs, one after the other.
+    static void pack_b(const u64* b, const int64_t rsb, const int64_t csb, const int64_t kc, const int64_t nc,
+                       u64* bp) {
+        pack_b_limbs(b, rsb, csb, kc, nc, round_up(nc, K::kNR), round_up(kc, K::kKStep), bp);
+    }
+};
 
 // c[0:16] = (accumulate ? c : 0) + sum_s S_s 2^(8s) mod 2^64, for the 16 columns whose shift sums are the int32 lanes
 // of s0..s7. S_0..S_3 are exact and sign-extended; S_4..S_7 only count mod 2^32 (they land at 2^32 and above), so
@@ -90,7 +129,7 @@ inline void store_limb_sums(const __m512i s0, const __m512i s1, const __m512i s2
 // 16-column half of B (16 columns x 4 k each) and broadcasts the row's 4 digits of each of the 8 limbs of A once,
 // then does 2 vpdpbusd per limb pair: 72 vpdpbusd for 128 ring multiply-adds, against 16 vpmullq on the word path.
 // One row rather than several keeps the loads (16 of B, 8 broadcasts) well below the multiplies.
-struct LimbVnniKernel {
+struct LimbVnniKernel : LimbPacking<LimbVnniKernel> {
     static constexpr int64_t kMR = 1;
     static constexpr int64_t kNR = 2 * kLimbNR;
     static constexpr int64_t kKStep = 4;
@@ -101,27 +140,8 @@ struct LimbVnniKernel {
     static constexpr int64_t kNC = 1024;
     static_assert(kKC <= kLimbChunkBound, "a chunk of k must keep the 32-bit shift sums exact");
 
-    // A, one row per micro-panel: [k / 4][limb i] as one int32 of the 4 digits of k = 4(k / 4) .. + 3.
-    static void pack_a(const u64* a, const int64_t rsa, const int64_t csa, const int64_t mc, const int64_t kc,
-                       u64* ap) {
-        const int64_t kp = round_up(kc, kKStep);
-        for (int64_t r = 0; r < mc; r++, ap += kp) {
-            uint8_t* dst = reinterpret_cast<uint8_t*>(ap);
-            for (int64_t p = 0; p < kp; p++) {
-                const u64 d = p < kc ? signed_digits(a[r * rsa + p * csa]) : 0;
-                uint8_t* at = dst + (p >> 2) * (8 * 4) + (p & 3);
-                for (int i = 0; i < 8; i++) {
-                    at[i * 4] = static_cast<uint8_t>(d >> (8 * i));
-                }
-            }
-        }
-    }
-
-    // Two 16-column halves of pack_b_limbs, one after the other.
-    static void pack_b(const u64* b, const int64_t rsb, const int64_t csb, const int64_t kc, const int64_t nc,
-                       u64* bp) {
-        pack_b_limbs(b, rsb, csb, kc, nc, round_up(nc, kNR), round_up(kc, kKStep), bp);
-    }
+    // Packing (LimbPacking): A one row per micro-panel, [k / 4][limb i] as one int32 of the 4 digits of
+    // k = 4(k / 4) .. + 3; B as two 16-column panels, one after the other.
 
     static void micro_kernel(const int64_t kc, const u64* ap, const u64* bp, u64* c, const int64_t ldc,
                              const bool accumulate) {
@@ -202,7 +222,7 @@ struct alignas(64) TileConfig {
 // Palette 1, tiles 0-7 all 16 rows x 64 bytes.
 constexpr TileConfig kTileConfig = {1, 0, {}, {64, 64, 64, 64, 64, 64, 64, 64}, {16, 16, 16, 16, 16, 16, 16, 16}};
 
-struct LimbAmxKernel {
+struct LimbAmxKernel : LimbPacking<LimbAmxKernel> {
     static constexpr int64_t kMR = 16;
     static constexpr int64_t kNR = kLimbNR;
     static constexpr int64_t kKStep = 64;
@@ -213,44 +233,18 @@ struct LimbAmxKernel {
     static constexpr int64_t kNC = 512;
     static_assert(kKC <= kLimbChunkBound, "a chunk of k must keep the 32-bit shift sums exact");
 
-    // A, 16 rows per micro-panel: [k / 64][limb i][row r][k mod 64] digits, so that limb i of one 64-k block is one
-    // A tile (rows 64 bytes apart) at byte (k / 64) * 8192 + i * 1024.
-    static void pack_a(const u64* a, const int64_t rsa, const int64_t csa, const int64_t mc, const int64_t kc,
-                       u64* ap) {
-        const int64_t kp = round_up(kc, kKStep);
-        for (int64_t q = 0; q < mc; q += kMR, ap += kMR * kp) {
-            const int64_t rows = imin(kMR, mc - q);
-            uint8_t* dst = reinterpret_cast<uint8_t*>(ap);
-            for (int64_t p = 0; p < kp; p++) {
-                uint8_t* at = dst + (p >> 6) * (8 * kMR * 64) + (p & 63);
-                for (int64_t r = 0; r < kMR; r++) {
-                    const u64 d = r < rows && p < kc ? signed_digits(a[(q + r) * rsa + p * csa]) : 0;
-                    for (int i = 0; i < 8; i++) {
-                        at[(i * kMR + r) * 64] = static_cast<uint8_t>(d >> (8 * i));
-                    }
-                }
-            }
-        }
-    }
-
-    static void pack_b(const u64* b, const int64_t rsb, const int64_t csb, const int64_t kc, const int64_t nc,
-                       u64* bp) {
-        pack_b_limbs(b, rsb, csb, kc, nc, round_up(nc, kNR), round_up(kc, kKStep), bp);
-    }
+    // Packing (LimbPacking): A 16 rows per micro-panel, [k / 64][limb i][row r][k mod 64] digits, so that limb i
+    // of one 64-k block is one A tile (rows 64 bytes apart) at byte (k / 64) * 8192 + i * 1024; B one 16-column
+    // panel, whose 16 rows of 4 k of one limb in a 64-k block are one B tile (rows 512 bytes apart).
 
     static void begin() { _tile_loadconfig(&kTileConfig); }
     static void end() { _tile_release(); }
 
-    static void micro_kernel(const int64_t kc, const u64* ap, const u64* bp, u64* c, const int64_t ldc,
-                             const bool accumulate) {
-        alignas(64) int32_t sums[8][16 * 16];
-        const uint8_t* a = reinterpret_cast<const uint8_t*>(ap);
-        const uint8_t* b = reinterpret_cast<const uint8_t*>(bp);
-        const int64_t blocks = ceil_div(kc, kKStep);
-        // GCC's tile intrinsics are asm statements without memory operands: keep the packing stores before the
-        // tile loads, and the tile stores before the reads of sums.
-        __asm__ volatile("" ::: "memory");
-        // Tile 4 <- limb i of A; tile t <- limb j of B; tile s += tile 4 · tile t. Tile numbers must be literals.
+    // The shifts kFirst .. kFirst + 3 of one 16 x 16 block over all 64-k blocks of a chunk, in tiles 0-3, then
+    // stored to sums[kFirst ..]: tile 4 <- limb i of A, tile t <- limb j of B, tile i + j - kFirst += tile 4 · tile t.
+    // Tile numbers must be literals (they are spliced into the instruction), hence the spelt-out pair lists.
+    template <int kFirst>
+    static void tile_pass(const uint8_t* a, const uint8_t* b, const int64_t blocks, int32_t (*sums)[16 * 16]) {
 #define OBSCURA_TILE_A(i) _tile_loadd(4, blk_a + (i) * 1024, 64);
 #define OBSCURA_TILE_B(j, t, s)                     \
     _tile_loadd(t, blk_b + (j) * 64, 8 * 64);       \
@@ -262,45 +256,49 @@ struct LimbAmxKernel {
         for (int64_t blk = 0; blk < blocks; blk++) {
             const uint8_t* blk_a = a + blk * (8 * kMR * 64);
             const uint8_t* blk_b = b + blk * (16 * 8 * 64);
-            // Shifts 0..3 into tiles 0..3.
-            OBSCURA_TILE_A(0) OBSCURA_TILE_B(0, 5, 0) OBSCURA_TILE_B(1, 6, 1) OBSCURA_TILE_B(2, 7, 2)
-            OBSCURA_TILE_B(3, 5, 3)
-            OBSCURA_TILE_A(1) OBSCURA_TILE_B(0, 6, 1) OBSCURA_TILE_B(1, 7, 2) OBSCURA_TILE_B(2, 5, 3)
-            OBSCURA_TILE_A(2) OBSCURA_TILE_B(0, 6, 2) OBSCURA_TILE_B(1, 7, 3)
-            OBSCURA_TILE_A(3) OBSCURA_TILE_B(0, 5, 3)
-        }
-        _tile_stored(0, sums[0], 64);
-        _tile_stored(1, sums[1], 64);
-        _tile_stored(2, sums[2], 64);
-        _tile_stored(3, sums[3], 64);
-        _tile_zero(0);
-        _tile_zero(1);
-        _tile_zero(2);
-        _tile_zero(3);
-        for (int64_t blk = 0; blk < blocks; blk++) {
-            const uint8_t* blk_a = a + blk * (8 * kMR * 64);
-            const uint8_t* blk_b = b + blk * (16 * 8 * 64);
-            // Shifts 4..7 into tiles 0..3.
-            OBSCURA_TILE_A(0) OBSCURA_TILE_B(4, 5, 0) OBSCURA_TILE_B(5, 6, 1) OBSCURA_TILE_B(6, 7, 2)
-            OBSCURA_TILE_B(7, 5, 3)
-            OBSCURA_TILE_A(1) OBSCURA_TILE_B(3, 6, 0) OBSCURA_TILE_B(4, 7, 1) OBSCURA_TILE_B(5, 5, 2)
-            OBSCURA_TILE_B(6, 6, 3)
-            OBSCURA_TILE_A(2) OBSCURA_TILE_B(2, 7, 0) OBSCURA_TILE_B(3, 5, 1) OBSCURA_TILE_B(4, 6, 2)
-            OBSCURA_TILE_B(5, 7, 3)
-            OBSCURA_TILE_A(3) OBSCURA_TILE_B(1, 5, 0) OBSCURA_TILE_B(2, 6, 1) OBSCURA_TILE_B(3, 7, 2)
-            OBSCURA_TILE_B(4, 5, 3)
-            OBSCURA_TILE_A(4) OBSCURA_TILE_B(0, 6, 0) OBSCURA_TILE_B(1, 7, 1) OBSCURA_TILE_B(2, 5, 2)
-            OBSCURA_TILE_B(3, 6, 3)
-            OBSCURA_TILE_A(5) OBSCURA_TILE_B(0, 7, 1) OBSCURA_TILE_B(1, 5, 2) OBSCURA_TILE_B(2, 6, 3)
-            OBSCURA_TILE_A(6) OBSCURA_TILE_B(0, 7, 2) OBSCURA_TILE_B(1, 5, 3)
-            OBSCURA_TILE_A(7) OBSCURA_TILE_B(0, 6, 3)
+            if constexpr (kFirst == 0) {
+                // The 10 pairs with i + j <= 3.
+                OBSCURA_TILE_A(0) OBSCURA_TILE_B(0, 5, 0) OBSCURA_TILE_B(1, 6, 1) OBSCURA_TILE_B(2, 7, 2)
+                OBSCURA_TILE_B(3, 5, 3)
+                OBSCURA_TILE_A(1) OBSCURA_TILE_B(0, 6, 1) OBSCURA_TILE_B(1, 7, 2) OBSCURA_TILE_B(2, 5, 3)
+                OBSCURA_TILE_A(2) OBSCURA_TILE_B(0, 6, 2) OBSCURA_TILE_B(1, 7, 3)
+                OBSCURA_TILE_A(3) OBSCURA_TILE_B(0, 5, 3)
+            } else {
+                // The 26 pairs with 4 <= i + j <= 7.
+                OBSCURA_TILE_A(0) OBSCURA_TILE_B(4, 5, 0) OBSCURA_TILE_B(5, 6, 1) OBSCURA_TILE_B(6, 7, 2)
+                OBSCURA_TILE_B(7, 5, 3)
+                OBSCURA_TILE_A(1) OBSCURA_TILE_B(3, 6, 0) OBSCURA_TILE_B(4, 7, 1) OBSCURA_TILE_B(5, 5, 2)
+                OBSCURA_TILE_B(6, 6, 3)
+                OBSCURA_TILE_A(2) OBSCURA_TILE_B(2, 7, 0) OBSCURA_TILE_B(3, 5, 1) OBSCURA_TILE_B(4, 6, 2)
+                OBSCURA_TILE_B(5, 7, 3)
+                OBSCURA_TILE_A(3) OBSCURA_TILE_B(1, 5, 0) OBSCURA_TILE_B(2, 6, 1) OBSCURA_TILE_B(3, 7, 2)
+                OBSCURA_TILE_B(4, 5, 3)
+                OBSCURA_TILE_A(4) OBSCURA_TILE_B(0, 6, 0) OBSCURA_TILE_B(1, 7, 1) OBSCURA_TILE_B(2, 5, 2)
+                OBSCURA_TILE_B(3, 6, 3)
+                OBSCURA_TILE_A(5) OBSCURA_TILE_B(0, 7, 1) OBSCURA_TILE_B(1, 5, 2) OBSCURA_TILE_B(2, 6, 3)
+                OBSCURA_TILE_A(6) OBSCURA_TILE_B(0, 7, 2) OBSCURA_TILE_B(1, 5, 3)
+                OBSCURA_TILE_A(7) OBSCURA_TILE_B(0, 6, 3)
+            }
         }
 #undef OBSCURA_TILE_A
 #undef OBSCURA_TILE_B
-        _tile_stored(0, sums[4], 64);
-        _tile_stored(1, sums[5], 64);
-        _tile_stored(2, sums[6], 64);
-        _tile_stored(3, sums[7], 64);
+        _tile_stored(0, sums[kFirst + 0], 64);
+        _tile_stored(1, sums[kFirst + 1], 64);
+        _tile_stored(2, sums[kFirst + 2], 64);
+        _tile_stored(3, sums[kFirst + 3], 64);
+    }
+
+    static void micro_kernel(const int64_t kc, const u64* ap, const u64* bp, u64* c, const int64_t ldc,
+                             const bool accumulate) {
+        alignas(64) int32_t sums[8][16 * 16];
+        const uint8_t* a = reinterpret_cast<const uint8_t*>(ap);
+        const uint8_t* b = reinterpret_cast<const uint8_t*>(bp);
+        const int64_t blocks = ceil_div(kc, kKStep);
+        // GCC's tile intrinsics are asm statements without memory operands: keep the packing stores before the
+        // tile loads, and the tile stores before the reads of sums.
+        __asm__ volatile("" ::: "memory");
+        tile_pass<0>(a, b, blocks, sums);
+        tile_pass<4>(a, b, blocks, sums);
         __asm__ volatile("" ::: "memory");
         for (int64_t r = 0; r < kMR; r++) {
             const auto row = [&sums, r](const int s) { return _mm512_load_si512(sums[s] + r * 16); };
