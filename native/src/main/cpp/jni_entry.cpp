@@ -22,6 +22,19 @@ const KernelTable& table(const int config) {
     }
 }
 
+// The GEMM path of bits 5-7 (kernels.h GemmPath), again never one the CPU lacks: such a config gets the level's own.
+GemmFn gemm(const int config) {
+    const CpuFeatures& f = cpu_features();
+    switch ((config >> 5) & 0x7) {
+        case kGemmScalar: return kScalarKernels.gemm;
+        case kGemmAvx2: return f.avx2 ? kAvx2Kernels.gemm : table(config).gemm;
+        case kGemmVpmullq: return f.avx512 ? kAvx512Kernels.gemm : table(config).gemm;
+        case kGemmVnni: return f.avx512_vnni ? kLimbVnniGemm : table(config).gemm;
+        case kGemmAmx: return f.amx == kAmxUsable ? kLimbAmxGemm : table(config).gemm;
+        default: return table(config).gemm;
+    }
+}
+
 int threads(const int config) {
     const int t = config >> 8;
     return t < 1 ? 1 : t;
@@ -37,7 +50,14 @@ int maxLevel() { return cpu_max_level(); }
 
 int features() {
     const CpuFeatures& f = cpu_features();
-    return (f.aes ? 1 : 0) | (f.vaes ? 2 : 0);
+    return (f.aes ? 1 : 0) | (f.vaes ? 2 : 0) | (f.avx512_vnni ? 4 : 0);
+}
+
+int amxState() { return cpu_features().amx; }
+
+int cpuSignature() {
+    const CpuFeatures& f = cpu_features();
+    return (f.vendor << 20) | ((f.family & 0xFFF) << 8) | (f.model & 0xFF);
 }
 
 int initPool(const int threads) { return pool_init(threads); }
@@ -143,21 +163,22 @@ void matmul(const int config, const uint64_t* a, const uint64_t* b, uint64_t* ou
     p.csb = transposeB ? k : 1;
     p.batch_b = shareB ? 0 : k * n;
     p.c = out;
-    table(config).matmul(p, threads(config));
+    table(config).matmul(p, gemm(config), threads(config));
 }
 
 void conv2d(const int config, const uint64_t* input, const uint64_t* weight, uint64_t* out, const int32_t* g) {
-    table(config).conv2d(input, weight, out, conv_geometry(g), threads(config));
+    table(config).conv2d(input, weight, out, conv_geometry(g), gemm(config), threads(config));
 }
 
 void conv2dBackwardInput(const int config, const uint64_t* gradOut, const uint64_t* weight, uint64_t* gradInput,
                          const int32_t* g) {
-    table(config).conv2d_backward_input(gradOut, weight, gradInput, conv_geometry(g), threads(config));
+    table(config).conv2d_backward_input(gradOut, weight, gradInput, conv_geometry(g), gemm(config), threads(config));
 }
 
 void conv2dBackwardWeight(const int config, const uint64_t* input, const uint64_t* gradOut, uint64_t* gradWeight,
                           const int32_t* g) {
-    table(config).conv2d_backward_weight(input, gradOut, gradWeight, conv_geometry(g), threads(config));
+    table(config).conv2d_backward_weight(input, gradOut, gradWeight, conv_geometry(g), gemm(config),
+                                         threads(config));
 }
 
 void windowGather(const int config, const uint64_t* input, uint64_t* out, const int32_t* g,

@@ -38,6 +38,12 @@ struct MatmulProblem {
     u64* c;
 };
 
+// C (m x n, row stride ldc) = (accumulate ? C : 0) + A · B, where A[i, p] = a[i * rsa + p * csa] and
+// B[p, j] = b[p * rsb + j * csb], on at most `threads` threads (the caller included). Every matrix product and
+// convolution goes through one of these; jni_entry.cpp picks which (GemmPath) per backend configuration.
+using GemmFn = void (*)(int64_t m, int64_t n, int64_t k, const u64* a, int64_t rsa, int64_t csa, const u64* b,
+                        int64_t rsb, int64_t csb, u64* c, int64_t ldc, bool accumulate, int threads);
+
 // Geometry of a 2-D convolution: input [n, c, h, w], weight [o, c, kh, kw], output [n, o, oh, ow]. The window kernels
 // use it for the windows of a pooling (dev.obscura.backend.WindowGeometry), with o = 0.
 struct ConvGeometry {
@@ -67,12 +73,15 @@ struct KernelTable {
     void (*decode_f32)(const u64* a, int frac_bits, float* dst, int64_t n, int threads);
     // a is [outer, len, inner], out is [outer, inner].
     void (*sum_axis)(const u64* a, u64* out, int64_t outer, int64_t len, int64_t inner, int threads);
-    void (*matmul)(const MatmulProblem& p, int threads);
-    void (*conv2d)(const u64* input, const u64* weight, u64* out, const ConvGeometry& g, int threads);
+    // This level's own GEMM over whole 64-bit words (vpmullq under AVX-512, 32-bit multiplies under AVX2).
+    GemmFn gemm;
+    // The products below run their GEMMs on `gemm`, which need not be this table's own (see GemmPath).
+    void (*matmul)(const MatmulProblem& p, GemmFn gemm, int threads);
+    void (*conv2d)(const u64* input, const u64* weight, u64* out, const ConvGeometry& g, GemmFn gemm, int threads);
     void (*conv2d_backward_input)(const u64* grad_out, const u64* weight, u64* grad_input, const ConvGeometry& g,
-                                  int threads);
+                                  GemmFn gemm, int threads);
     void (*conv2d_backward_weight)(const u64* input, const u64* grad_out, u64* grad_weight, const ConvGeometry& g,
-                                   int threads);
+                                   GemmFn gemm, int threads);
     // Backend.windowGather and Backend.windowScatterAdd: position p of window w is element
     // p * position_stride + w * window_stride of the windows' buffer (WindowLayout); input/out is [n, c, h, w].
     void (*window_gather)(const u64* input, u64* out, const ConvGeometry& g, int64_t position_stride,
@@ -87,5 +96,14 @@ enum Level : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 extern const KernelTable kScalarKernels;
 extern const KernelTable kAvx2Kernels;
 extern const KernelTable kAvx512Kernels;
+
+// The GEMM paths, matching GemmPath.java: the three levels' own GEMMs, and the ring GEMM through 8-bit limbs
+// (kernels_limb.h, docs/LIMB_GEMM.md) on AVX-512 VNNI or on AMX-INT8 tiles.
+enum GemmPath : int { kGemmScalar = 0, kGemmAvx2 = 1, kGemmVpmullq = 2, kGemmVnni = 3, kGemmAmx = 4 };
+
+// kernels_limb.cpp; call only on a CPU with AVX-512 VNNI (kLimbVnniGemm) or usable AMX-INT8 (kLimbAmxGemm, which
+// is null when the compiler could not build it).
+extern const GemmFn kLimbVnniGemm;
+extern const GemmFn kLimbAmxGemm;
 
 }  // namespace obscura

@@ -7,8 +7,9 @@
 // intrinsics.
 //
 // The kernels live in one header per family, included here in dependency order: support (sizes, the thread pool,
-// scratch memory), elementwise, bits, fixed point, reductions, matmul, windows (pooling and the convolutions, which
-// use the GEMM). A new family is a new header and new entries in KernelTable (kernels.h) and the table below.
+// scratch memory), elementwise, bits, fixed point, reductions, the GEMM driver, matmul, windows (pooling and the
+// convolutions, which use a GEMM). A new family is a new header and new entries in KernelTable (kernels.h) and the
+// table below.
 //
 // Everything here has internal linkage (anonymous namespace) apart from the one exported table: an inline function
 // or template shared with another translation unit could be merged by the linker with its AVX-512 twin and then run
@@ -34,6 +35,7 @@
 #include "kernels_bits.h"
 #include "kernels_fixed_point.h"
 #include "kernels_reduce.h"
+#include "kernels_gemm.h"
 #include "kernels_matmul.h"
 #include "kernels_windows.h"
 
@@ -56,6 +58,7 @@ const KernelTable OBSCURA_TABLE = {
     OBSCURA_ISA::decode_f64,
     OBSCURA_ISA::decode_f32,
     OBSCURA_ISA::sum_axis,
+    OBSCURA_ISA::word_gemm,
     OBSCURA_ISA::matmul,
     OBSCURA_ISA::conv2d,
     OBSCURA_ISA::conv2d_backward_input,

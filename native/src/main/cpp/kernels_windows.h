@@ -232,7 +232,8 @@ inline int image_threads(const ConvGeometry& g, const int threads) {
 }
 
 // out[n] = weight [O, C*kh*kw] · columns(input[n]) [C*kh*kw, oh*ow].
-void conv2d(const u64* input, const u64* weight, u64* out, const ConvGeometry& g, const int threads) {
+void conv2d(const u64* input, const u64* weight, u64* out, const ConvGeometry& g, const GemmFn gemm,
+            const int threads) {
     const int64_t patch = g.c * g.kh * g.kw;
     const int64_t spatial = g.oh * g.ow;
     const int outer = image_threads(g, threads);
@@ -245,15 +246,14 @@ void conv2d(const u64* input, const u64* weight, u64* out, const ConvGeometry& g
             im2col(x, g, buf);
             col = buf;
         }
-        gemm_parallel(g.o, spatial, patch, weight, patch, 1, col, spatial, 1, out + img * g.o * spatial, spatial,
-                      false, inner);
+        gemm(g.o, spatial, patch, weight, patch, 1, col, spatial, 1, out + img * g.o * spatial, spatial, false, inner);
     };
     parallel_each(g.n, outer, task);
 }
 
 // gradInput[n] = col2im(weight^T [C*kh*kw, O] · gradOut[n] [O, oh*ow]).
 void conv2d_backward_input(const u64* grad_out, const u64* weight, u64* grad_input, const ConvGeometry& g,
-                           const int threads) {
+                           const GemmFn gemm, const int threads) {
     const int64_t patch = g.c * g.kh * g.kw;
     const int64_t spatial = g.oh * g.ow;
     const int64_t image = g.c * g.h * g.w;
@@ -263,11 +263,11 @@ void conv2d_backward_input(const u64* grad_out, const u64* weight, u64* grad_inp
         u64* gx = grad_input + img * image;
         const u64* gy = grad_out + img * g.o * spatial;
         if (is_pointwise(g)) {
-            gemm_parallel(patch, spatial, g.o, weight, 1, patch, gy, spatial, 1, gx, spatial, false, inner);
+            gemm(patch, spatial, g.o, weight, 1, patch, gy, spatial, 1, gx, spatial, false, inner);
             return;
         }
         u64* col = tls_columns.get(static_cast<size_t>(patch * spatial));
-        gemm_parallel(patch, spatial, g.o, weight, 1, patch, gy, spatial, 1, col, spatial, false, inner);
+        gemm(patch, spatial, g.o, weight, 1, patch, gy, spatial, 1, col, spatial, false, inner);
         std::memset(gx, 0, static_cast<size_t>(image) * sizeof(u64));
         col2im_add(col, g, gx);
     };
@@ -278,7 +278,7 @@ void conv2d_backward_input(const u64* grad_out, const u64* weight, u64* grad_inp
 // disjoint sets of images and sum into their own partial result; the partials are added at the end. Ring addition
 // is associative and commutative, so the split does not change a single bit of the result.
 void conv2d_backward_weight(const u64* input, const u64* grad_out, u64* grad_weight, const ConvGeometry& g,
-                            const int threads) {
+                            const GemmFn gemm, const int threads) {
     const int64_t patch = g.c * g.kh * g.kw;
     const int64_t spatial = g.oh * g.ow;
     const int64_t size = g.o * patch;
@@ -303,8 +303,8 @@ void conv2d_backward_weight(const u64* input, const u64* grad_out, u64* grad_wei
                 im2col(x, g, buf);
                 col = buf;
             }
-            gemm_parallel(g.o, patch, spatial, grad_out + img * g.o * spatial, spatial, 1, col, 1, spatial, acc,
-                          patch, img > first, inner);
+            gemm(g.o, patch, spatial, grad_out + img * g.o * spatial, spatial, 1, col, 1, spatial, acc, patch,
+                 img > first, inner);
         }
     };
     parallel_each(parts, static_cast<int>(parts), task);

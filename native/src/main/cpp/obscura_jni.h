@@ -2,7 +2,8 @@
 // includes this header and calls these functions; one function per native method, with the same name.
 //
 // `config` packs what a backend instance fixes once: bits 0-3 the instruction-set level (kernels.h Level), bit 4
-// forces the portable software AES (tests only), bits 8 and up the most threads one call may use. The Java side has
+// forces the portable software AES (tests only), bits 5-7 the GEMM path of the matrix products and convolutions
+// (kernels.h GemmPath), bits 8 and up the most threads one call may use. The Java side has
 // validated every shape and every pointer; nothing here checks them again.
 #pragma once
 
@@ -12,7 +13,9 @@ namespace obscura {
 namespace jni {
 
 int maxLevel();
-int features();  // bit 0 AES-NI, bit 1 VAES
+int features();  // bit 0 AES-NI, bit 1 VAES, bit 2 AVX-512 VNNI (with the AVX-512 level)
+int amxState();  // cpu_features.h AmxState
+int cpuSignature();  // vendor (cpu_features.h CpuVendor) << 20 | display family << 8 | display model
 int initPool(int threads);
 int poolSize();
 int aesImpl(int config);

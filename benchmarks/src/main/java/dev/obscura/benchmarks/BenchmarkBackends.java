@@ -11,6 +11,10 @@ import dev.obscura.ring.RingTensor;
 final class BenchmarkBackends {
     /** System property the native backend reads for its thread count. */
     static final String THREADS_PROPERTY = "obscura.threads";
+    /** System property the native backend reads for its GEMM path ({@code dev.obscura.cpu.GemmPath}). */
+    static final String MATMUL_PROPERTY = "obscura.matmul";
+    /** The {@code path} parameter value that leaves the GEMM path to the backend's own choice for this CPU. */
+    static final String DEFAULT_PATH = "default";
 
     private BenchmarkBackends() {
     }
@@ -40,5 +44,21 @@ final class BenchmarkBackends {
     static Backend open(final String name, final int threads) {
         System.setProperty(THREADS_PROPERTY, Integer.toString(threads));
         return open(name);
+    }
+
+    /**
+     * As {@link #open(String, int)}, with the native backend's GEMM path forced to {@code gemmPath} ({@code vpmullq},
+     * {@code vnni}, {@code amx}, ...) unless it is {@value #DEFAULT_PATH}. A forced path the CPU lacks fails the
+     * setup with the backend's reason; other backends have no GEMM path to force.
+     */
+    static Backend open(final String name, final int threads, final String gemmPath) {
+        if (!DEFAULT_PATH.equals(gemmPath)) {
+            if (!"native-cpu".equals(name)) {
+                throw new IllegalStateException("-p path=" + gemmPath + " applies to backend native-cpu only, backend="
+                    + name + "; run the other backends with -p path=" + DEFAULT_PATH);
+            }
+            System.setProperty(MATMUL_PROPERTY, gemmPath);
+        }
+        return open(name, threads);
     }
 }

@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code cblas_sgemm} through the JavaCPP presets on native memory, row-major, {@code alpha = 1, beta = 0}. Both do
  * {@code size^3} multiply-adds; the floor is arithmetic, not memory (a 512^3 ring product touches 6 MiB for 134 M
  * multiply-adds). The thread count is set through {@code obscura.threads} for the ring backend (before it is created
- * in this fork) and {@code blas_set_num_threads} for OpenBLAS.
+ * in this fork) and {@code blas_set_num_threads} for OpenBLAS. {@code -p path=} forces the native backend's GEMM path
+ * (docs/LIMB_GEMM.md), for example to time the AVX-512 VNNI limb GEMM beside {@code vpmullq} in one run.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -52,6 +53,14 @@ public class MatmulBenchmark {
         @Param({"java", "native-cpu"})
         public String backend;
 
+        /**
+         * The native backend's GEMM path: {@code default} (the one it picks for this CPU, named in the fork's
+         * "# Obscura backend" line) or one to force, {@code vpmullq}, {@code vnni}, {@code amx}, {@code avx2},
+         * {@code scalar} (native-cpu only: {@code -p backend=native-cpu -p path=vpmullq,vnni}).
+         */
+        @Param({BenchmarkBackends.DEFAULT_PATH})
+        public String path;
+
         Backend ops;
         RingTensor a;
         RingTensor b;
@@ -59,7 +68,7 @@ public class MatmulBenchmark {
 
         @Setup
         public void setup(final MatmulBenchmark shape) {
-            ops = BenchmarkBackends.open(backend, shape.threads);
+            ops = BenchmarkBackends.open(backend, shape.threads, path);
             final Prg prg = Prg.fresh(ops);
             a = prg.next(shape.size, shape.size);
             b = prg.next(shape.size, shape.size);

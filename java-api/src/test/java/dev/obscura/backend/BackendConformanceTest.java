@@ -471,6 +471,34 @@ public abstract class BackendConformanceTest {
         compare("matmul default overload", new int[] {2, 3, 5}, (k, o) -> k.matmul(a, b, o), a, b);
     }
 
+    /**
+     * Products whose inner dimension runs past twice the chunk bound of a GEMM through 8-bit limbs (16448, see
+     * {@code docs/LIMB_GEMM.md}), on the operands whose limb products are largest: all bytes 0xFF (-1), and the
+     * values whose signed base-256 digits are all -128 ({@code 0x7F7F...80}) or all +127 ({@code 0x7F7F...7F}), on
+     * either side. A 32-bit limb sum that a chunk let overflow changes the result.
+     */
+    @Test
+    public void shouldMatchReferenceOnLongInnerDimensionsAtTheLimbExtremes() {
+        final long[] extremes = {-1L, 0x7F7F_7F7F_7F7F_7F80L, 0x7F7F_7F7F_7F7F_7F7FL, 0x8080_8080_8080_8080L};
+        final int k = 2 * 16_448 + 77;
+        final int rows = extremes.length + 1;
+        for (final boolean ta : new boolean[] {false, true}) {
+            for (final boolean tb : new boolean[] {false, true}) {
+                // Row r of op(a) and column r of op(b) hold extremes[r] throughout; the last ones are random.
+                final RingTensor a = input(ta ? new int[] {k, rows} : new int[] {rows, k});
+                final RingTensor b = input(tb ? new int[] {rows, k} : new int[] {k, rows});
+                for (int r = 0; r < extremes.length; r++) {
+                    for (int p = 0; p < k; p++) {
+                        a.set(ta ? (long) p * rows + r : (long) r * k + p, extremes[r]);
+                        b.set(tb ? (long) r * k + p : (long) p * rows + r, extremes[r]);
+                    }
+                }
+                compare("matmul at the limb extremes k=" + k + " transposeA=" + ta + " transposeB=" + tb,
+                    new int[] {rows, rows}, (kernels, out) -> kernels.matmul(a, b, out, ta, tb), a, b);
+            }
+        }
+    }
+
     @Test
     public void shouldMatchReferenceOnConvolutions() {
         final int[][] channels = {{1, 1}, {3, 4}, {2, 5}};

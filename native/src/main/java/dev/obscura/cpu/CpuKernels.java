@@ -14,7 +14,8 @@ import org.bytedeco.javacpp.annotation.Platform;
  * type leaves this package and no call allocates.
  *
  * <p>Nothing here checks anything: {@link NativeCpuBackend} validates every argument first. {@code config} packs the
- * instruction-set level (bits 0-3), the software-AES switch (bit 4) and the thread limit (bits 8 and up).
+ * instruction-set level (bits 0-3), the software-AES switch (bit 4), the {@link GemmPath} (bits 5-7) and the thread
+ * limit (bits 8 and up).
  */
 @Platform(include = "obscura_jni.h", library = "jniobscura")
 @Namespace("obscura::jni")
@@ -40,6 +41,8 @@ final class CpuKernels {
     static final int FEATURE_AES = 1;
     /** Bit of {@link #features()}: VAES. */
     static final int FEATURE_VAES = 2;
+    /** Bit of {@link #features()}: AVX-512 VNNI beside the AVX-512 level, so the VNNI limb GEMM runs. */
+    static final int FEATURE_AVX512_VNNI = 4;
 
     /** Values of {@link #aesImpl(int)}. */
     static final String[] AES_IMPLS = {"software-aes", "aes-ni", "vaes256", "vaes512"};
@@ -51,6 +54,12 @@ final class CpuKernels {
     static native int maxLevel();
 
     static native int features();
+
+    /** 0 when the AMX limb GEMM runs here, else why not (NativeLibrary's reasons, cpu_features.h AmxState). */
+    static native int amxState();
+
+    /** CPUID vendor (0 other, 1 Intel, 2 AMD) {@code << 20 |} display family {@code << 8 |} display model. */
+    static native int cpuSignature();
 
     /** Creates the process-wide thread pool unless it exists; returns its size. */
     static native int initPool(int threads);

@@ -1,5 +1,6 @@
 package dev.obscura.cpu;
 
+import dev.obscura.backend.WindowGeometry;
 import dev.obscura.ring.RingTensor;
 import java.lang.ref.Reference;
 
@@ -92,6 +93,15 @@ final class NativeCalls {
             Reference.reachabilityFence(c);
             Reference.reachabilityFence(d);
         }
+    }
+
+    /**
+     * A window geometry as the int[13] of kernels.h's ConvGeometry: n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow
+     * ({@code o} is 0 for the windows of a pooling).
+     */
+    static int[] geometry(final WindowGeometry g, final int outChannels) {
+        return new int[] {g.batch(), g.channels(), g.inH(), g.inW(), outChannels, g.kernelH(), g.kernelW(),
+            g.strideH(), g.strideW(), g.padH(), g.padW(), g.outH(), g.outW()};
     }
 
     /** The tensor's off-heap address; fails with IllegalStateException when the tensor is closed. */

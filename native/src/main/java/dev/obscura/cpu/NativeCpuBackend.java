@@ -2,6 +2,7 @@ package dev.obscura.cpu;
 
 import static dev.obscura.cpu.NativeCalls.call;
 import static dev.obscura.cpu.NativeCalls.callForLong;
+import static dev.obscura.cpu.NativeCalls.geometry;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Conv2dSpec;
@@ -10,7 +11,7 @@ import dev.obscura.backend.WindowGeometry;
 import dev.obscura.backend.WindowLayout;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,6 +23,9 @@ import java.util.Optional;
  * <ul>
  *   <li>{@value #SIMD_PROPERTY} / {@value #SIMD_ENVIRONMENT}: {@code avx512}, {@code avx2} or {@code scalar}; default
  *       the highest the CPU supports. Asking for a level the CPU lacks is an error, never a silent downgrade.</li>
+ *   <li>{@value #MATMUL_PROPERTY} / {@value #MATMUL_ENVIRONMENT}: the {@link GemmPath} of every matrix product and
+ *       convolution, {@code scalar}, {@code avx2}, {@code vpmullq}, {@code vnni} or {@code amx}; default AMX where it
+ *       runs (at the AVX-512 level), else the level's own. Again a path the CPU lacks is an error.</li>
  *   <li>{@value #THREADS_PROPERTY} / {@value #THREADS_ENVIRONMENT}: the size of the shared pool, the calling thread
  *       included; default the available processors. Read once, when the library loads.</li>
  * </ul>
@@ -41,24 +45,23 @@ public final class NativeCpuBackend implements Backend {
     public static final String SIMD_PROPERTY = "obscura.simd";
     /** Environment variable choosing the SIMD level when the property is not set. */
     public static final String SIMD_ENVIRONMENT = "OBSCURA_SIMD";
+    /** System property choosing the GEMM path. */
+    public static final String MATMUL_PROPERTY = "obscura.matmul";
+    /** Environment variable choosing the GEMM path when the property is not set. */
+    public static final String MATMUL_ENVIRONMENT = "OBSCURA_MATMUL";
     /** System property sizing the native thread pool. */
     public static final String THREADS_PROPERTY = "obscura.threads";
     /** Environment variable sizing the native thread pool when the property is not set. */
     public static final String THREADS_ENVIRONMENT = "OBSCURA_THREADS";
 
-    private static final int SOFTWARE_AES = 0x10;
-
-    private final SimdLevel level;
-    private final int threads;
+    private final NativeConfig settings;
     private final int config;
     private final String description;
 
-    private NativeCpuBackend(final SimdLevel level, final int threads, final boolean softwareAes) {
-        this.level = level;
-        this.threads = threads;
-        this.config = level.ordinal() | (softwareAes ? SOFTWARE_AES : 0) | (threads << 8);
-        this.description = NAME + " (" + level.label() + ", " + CpuKernels.AES_IMPLS[CpuKernels.aesImpl(config)]
-            + ", " + threads + (threads == 1 ? " thread)" : " threads)");
+    private NativeCpuBackend(final NativeConfig settings) {
+        this.settings = settings;
+        this.config = settings.word();
+        this.description = settings.description();
     }
 
     /** Empty when this backend can run here with the current settings, else why not, in one line. */
@@ -68,7 +71,7 @@ public final class NativeCpuBackend implements Backend {
             return lib.failure();
         }
         try {
-            NativeSettings.configuredLevel(lib.maxLevel());
+            NativeConfig.fromSettings(lib);
             return Optional.empty();
         } catch (final IllegalArgumentException e) {
             return Optional.of(e.getMessage());
@@ -76,57 +79,61 @@ public final class NativeCpuBackend implements Backend {
     }
 
     /**
-     * The backend the settings ask for: the configured (or best) SIMD level on the whole pool.
+     * The backend the settings ask for: the configured (or best) SIMD level and GEMM path on the whole pool.
      *
      * @throws IllegalStateException when it cannot run here, with {@link #unavailableReason()}
      */
     public static NativeCpuBackend create() {
         final NativeLibrary lib = loaded();
-        final SimdLevel level;
         try {
-            level = NativeSettings.configuredLevel(lib.maxLevel());
+            return new NativeCpuBackend(NativeConfig.fromSettings(lib));
         } catch (final IllegalArgumentException e) {
             throw new IllegalStateException(NAME + " is not available: " + e.getMessage(), e);
         }
-        return new NativeCpuBackend(level, lib.poolSize(), false);
     }
 
     /**
-     * A backend with an explicit SIMD level and thread limit, for tests and benchmarks that compare them.
+     * A backend with an explicit SIMD level, the level's own GEMM ({@link GemmPath#ofLevel}) and a thread limit, for
+     * tests and benchmarks that compare them.
      *
      * @param threads at most this many threads per call (the caller included); more than the pool has means all
      * @throws IllegalArgumentException when the CPU cannot run {@code level} or {@code threads} is below 1
      * @throws IllegalStateException    when the native library cannot be loaded
      */
     public static NativeCpuBackend create(final SimdLevel level, final int threads) {
-        return create(level, threads, false);
+        return create(level, GemmPath.ofLevel(level), threads);
     }
 
-    /** As {@link #create(SimdLevel, int)}, optionally forcing the software AES (to test it on any CPU). */
-    static NativeCpuBackend create(final SimdLevel level, final int threads, final boolean softwareAes) {
-        final NativeLibrary lib = loaded();
-        if (level.ordinal() > lib.maxLevel().ordinal()) {
-            throw new IllegalArgumentException("this CPU cannot run SIMD level " + level.label()
-                + ", supported=" + supportedLevels());
-        }
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, threads=" + threads);
-        }
-        return new NativeCpuBackend(level, Math.min(threads, lib.poolSize()), softwareAes);
+    /** As {@link #create(SimdLevel, int)} with an explicit GEMM path, which the CPU must run too. */
+    public static NativeCpuBackend create(final SimdLevel level, final GemmPath gemmPath, final int threads) {
+        return create(level, gemmPath, threads, false);
+    }
+
+    /** As {@link #create(SimdLevel, GemmPath, int)}, optionally forcing the software AES (to test it on any CPU). */
+    static NativeCpuBackend create(final SimdLevel level, final GemmPath gemmPath, final int threads,
+                                   final boolean softwareAes) {
+        return new NativeCpuBackend(NativeConfig.of(loaded(), level, gemmPath, threads, softwareAes));
+    }
+
+    /**
+     * Empty when this CPU runs {@code path}, else why not, in one line (also when the library cannot be loaded). The
+     * conformance tests print it when they skip a path.
+     */
+    public static Optional<String> gemmPathUnavailableReason(final GemmPath path) {
+        final NativeLibrary lib = NativeLibrary.get();
+        return lib.failure().isPresent() ? lib.failure() : lib.gemmPathUnavailable(path);
     }
 
     /** The SIMD levels this CPU runs, lowest first; empty when the library cannot be loaded. */
     public static List<SimdLevel> supportedLevels() {
         final NativeLibrary lib = NativeLibrary.get();
-        final List<SimdLevel> levels = new ArrayList<>();
-        if (lib.failure().isEmpty()) {
-            for (final SimdLevel l : SimdLevel.values()) {
-                if (l.ordinal() <= lib.maxLevel().ordinal()) {
-                    levels.add(l);
-                }
-            }
-        }
-        return levels;
+        return Arrays.stream(SimdLevel.values())
+            .filter(l -> lib.failure().isEmpty() && l.ordinal() <= lib.maxLevel().ordinal()).toList();
+    }
+
+    /** The GEMM paths this CPU runs, in {@link GemmPath} order; empty when the library cannot be loaded. */
+    public static List<GemmPath> supportedGemmPaths() {
+        return Arrays.stream(GemmPath.values()).filter(p -> gemmPathUnavailableReason(p).isEmpty()).toList();
     }
 
     /** Size of the shared native thread pool (1 when the library cannot be loaded). */
@@ -136,12 +143,17 @@ public final class NativeCpuBackend implements Backend {
 
     /** The SIMD level this instance runs. */
     public SimdLevel level() {
-        return level;
+        return settings.level();
+    }
+
+    /** The GEMM path of this instance's matrix products and convolutions. */
+    public GemmPath gemmPath() {
+        return settings.gemmPath();
     }
 
     /** The most threads one call of this instance uses, the caller included. */
     public int threads() {
-        return threads;
+        return settings.threads();
     }
 
     @Override
@@ -435,15 +447,6 @@ public final class NativeCpuBackend implements Backend {
     private void unary(final int op, final RingTensor a, final long scalar, final RingTensor out) {
         final long n = a.numel();
         call(a, out, (x, o) -> CpuKernels.unary(config, op, x, scalar, o, n));
-    }
-
-    /**
-     * A window geometry as the int[13] of kernels.h's ConvGeometry: n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow
-     * ({@code o} is 0 for the windows of a pooling).
-     */
-    private static int[] geometry(final WindowGeometry g, final int outChannels) {
-        return new int[] {g.batch(), g.channels(), g.inH(), g.inW(), outChannels, g.kernelH(), g.kernelW(),
-            g.strideH(), g.strideW(), g.padH(), g.padW(), g.outH(), g.outW()};
     }
 
     private static NativeLibrary loaded() {

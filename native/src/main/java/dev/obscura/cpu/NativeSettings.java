@@ -1,6 +1,7 @@
 package dev.obscura.cpu;
 
 import dev.obscura.text.UntrustedText;
+import java.util.Optional;
 
 /**
  * Reads the native backend's settings: a system property, else an environment variable (see
@@ -48,6 +49,31 @@ final class NativeSettings {
                 + " asks for more than this CPU supports, best=" + max.label());
         }
         return level;
+    }
+
+    /**
+     * The GEMM path the settings ask for, or {@code lib}'s default for {@code level} when none is set.
+     *
+     * @throws IllegalArgumentException when the value names no path or one this CPU cannot run
+     */
+    static GemmPath configuredGemmPath(final NativeLibrary lib, final SimdLevel level) {
+        final String value = setting(NativeCpuBackend.MATMUL_PROPERTY, NativeCpuBackend.MATMUL_ENVIRONMENT);
+        if (value == null) {
+            return lib.defaultGemmPath(level);
+        }
+        final GemmPath path;
+        try {
+            path = GemmPath.parse(value);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown GEMM path, " + NativeCpuBackend.MATMUL_PROPERTY + "="
+                + UntrustedText.quote(value) + ", accepted=" + GemmPath.accepted(), e);
+        }
+        final Optional<String> unavailable = lib.gemmPathUnavailable(path);
+        if (unavailable.isPresent()) {
+            throw new IllegalArgumentException(NativeCpuBackend.MATMUL_PROPERTY + "=" + path.label()
+                + " cannot run here: " + unavailable.get());
+        }
+        return path;
     }
 
     private static String setting(final String property, final String environment) {

@@ -13,6 +13,7 @@ import dev.obscura.backend.JavaBackend;
 import dev.obscura.ring.FixedPointRangeException;
 import dev.obscura.ring.RingTensor;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +82,56 @@ class NativeCpuBackendTest {
     }
 
     @Test
+    void shouldChooseTheGemmPathPerCpuAndHonourTheSetting() {
+        NativeTestSupport.assumeLoaded();
+        final NativeLibrary lib = NativeLibrary.get();
+        final List<GemmPath> paths = NativeCpuBackend.supportedGemmPaths();
+        assertTrue(paths.contains(GemmPath.SCALAR), paths.toString());
+        for (final SimdLevel level : NativeCpuBackend.supportedLevels()) {
+            assertTrue(paths.contains(GemmPath.ofLevel(level)), level + " " + paths);
+            final GemmPath chosen = lib.defaultGemmPath(level);
+            // AMX wherever it runs (at the AVX-512 level), else the level's own word-multiply GEMM.
+            final boolean amx = level == SimdLevel.AVX512 && paths.contains(GemmPath.AMX);
+            assertEquals(amx ? GemmPath.AMX : GemmPath.ofLevel(level), chosen, level.label());
+        }
+        final NativeCpuBackend best = NativeCpuBackend.create();
+        assertEquals(lib.defaultGemmPath(best.level()), best.gemmPath());
+        assertTrue(best.description().contains("gemm " + best.gemmPath().label() + ", "), best.description());
+        assertTrue(best.description().contains(", cpu " + lib.cpuDescription() + ", "), best.description());
+        for (final GemmPath path : GemmPath.values()) {
+            final Optional<String> why = NativeCpuBackend.gemmPathUnavailableReason(path);
+            assertEquals(!paths.contains(path), why.isPresent(), path.label());
+            why.ifPresent(reason -> assertFalse(reason.contains("\n"), reason));
+        }
+        final String previous = System.getProperty(NativeCpuBackend.MATMUL_PROPERTY);
+        try {
+            for (final GemmPath path : GemmPath.values()) {
+                System.setProperty(NativeCpuBackend.MATMUL_PROPERTY, path.label().toUpperCase(Locale.ROOT));
+                if (paths.contains(path)) {
+                    assertEquals(path, NativeCpuBackend.create().gemmPath());
+                } else {
+                    final Optional<String> reason = NativeCpuBackend.unavailableReason();
+                    assertTrue(reason.isPresent() && reason.get().contains("obscura.matmul=" + path.label()),
+                        reason.toString());
+                    assertThrows(IllegalStateException.class, NativeCpuBackend::create);
+                    assertThrows(IllegalArgumentException.class,
+                        () -> NativeCpuBackend.create(SimdLevel.SCALAR, path, 1));
+                }
+            }
+            System.setProperty(NativeCpuBackend.MATMUL_PROPERTY, "vpmulld");
+            final Optional<String> reason = NativeCpuBackend.unavailableReason();
+            assertTrue(reason.isPresent() && reason.get().contains("vpmulld") && reason.get().contains("amx"),
+                reason.toString());
+        } finally {
+            if (previous == null) {
+                System.clearProperty(NativeCpuBackend.MATMUL_PROPERTY);
+            } else {
+                System.setProperty(NativeCpuBackend.MATMUL_PROPERTY, previous);
+            }
+        }
+    }
+
+    @Test
     void shouldReportTheFirstOffendingIndexIntoTheSource() {
         NativeTestSupport.assumeLoaded();
         for (final SimdLevel level : NativeCpuBackend.supportedLevels()) {
@@ -130,7 +181,8 @@ class NativeCpuBackendTest {
         final byte[] key = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         for (final SimdLevel level : NativeCpuBackend.supportedLevels()) {
             for (final boolean software : new boolean[] {false, true}) {
-                final Backend backend = NativeCpuBackend.create(level, NativeCpuBackend.poolSize(), software);
+                final Backend backend = NativeCpuBackend.create(level, GemmPath.ofLevel(level),
+                    NativeCpuBackend.poolSize(), software);
                 // Blocks -37 .. +62 around the wrap of the low 64 bits, across SIMD group and chunk boundaries.
                 for (final long first : new long[] {-37L, -1L, -16L, -15L, -8L}) {
                     try (RingTensor want = RingTensor.zeros(199); RingTensor got = RingTensor.zeros(199)) {

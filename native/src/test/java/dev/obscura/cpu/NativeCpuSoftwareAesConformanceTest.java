@@ -17,6 +17,6 @@ class NativeCpuSoftwareAesConformanceTest extends BackendConformanceTest {
 
     @Override
     protected Backend candidate() {
-        return NativeCpuBackend.create(SimdLevel.SCALAR, 1, true);
+        return NativeCpuBackend.create(SimdLevel.SCALAR, GemmPath.SCALAR, 1, true);
     }
 }

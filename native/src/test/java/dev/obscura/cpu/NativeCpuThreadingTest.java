@@ -129,28 +129,31 @@ class NativeCpuThreadingTest {
     @Test
     void shouldMatchReferenceOnGemmsThatCrossEveryBlockBoundary() {
         final Backend reference = new JavaBackend();
-        // m > MC (128), k > KC (256), n > NC (1024), none a multiple of the micro-tile.
+        // m > MC (128, 64 for AMX), k > KC (256, 512 for AMX), n > NC (1024, 512 for AMX), none a multiple of the
+        // micro-tile; on every GEMM path, on the whole pool and on one thread.
         final RingTensor a = data.random(133, 517);
         final RingTensor b = data.random(517, 1043);
         final RingTensor bt = data.random(1043, 517);
         final RingTensor at = data.random(517, 133);
-        for (final SimdLevel level : NativeCpuBackend.supportedLevels()) {
-            final Backend k = NativeCpuBackend.create(level, NativeCpuBackend.poolSize());
-            same(level.label() + " matmul", reference, k, new int[] {133, 1043}, (x, out) -> x.matmul(a, b, out));
-            same(level.label() + " matmul transposed", reference, k, new int[] {133, 1043},
-                (x, out) -> x.matmul(at, bt, out, true, true));
-        }
         final RingTensor img = data.random(2, 33, 9, 9);
         final RingTensor w = data.random(17, 33, 3, 3);
         final RingTensor gy = data.random(2, 17, 5, 3);
-        for (final SimdLevel level : NativeCpuBackend.supportedLevels()) {
-            final Backend k = NativeCpuBackend.create(level, NativeCpuBackend.poolSize());
-            same(level.label() + " conv2d strided", reference, k, new int[] {2, 17, 5, 3},
-                (x, out) -> x.conv2d(img, w, STRIDED, out));
-            same(level.label() + " conv2dBackwardInput strided", reference, k, new int[] {2, 33, 9, 9},
-                (x, out) -> x.conv2dBackwardInput(gy, w, STRIDED, out));
-            same(level.label() + " conv2dBackwardWeight strided", reference, k, new int[] {17, 33, 3, 3},
-                (x, out) -> x.conv2dBackwardWeight(img, gy, STRIDED, out));
+        final List<SimdLevel> levels = NativeCpuBackend.supportedLevels();
+        final SimdLevel level = levels.get(levels.size() - 1);
+        for (final GemmPath path : NativeCpuBackend.supportedGemmPaths()) {
+            for (final int threads : new int[] {NativeCpuBackend.poolSize(), 1}) {
+                final Backend k = NativeCpuBackend.create(level, path, threads);
+                final String tag = path.label() + " on " + threads + " threads";
+                same(tag + " matmul", reference, k, new int[] {133, 1043}, (x, out) -> x.matmul(a, b, out));
+                same(tag + " matmul transposed", reference, k, new int[] {133, 1043},
+                    (x, out) -> x.matmul(at, bt, out, true, true));
+                same(tag + " conv2d strided", reference, k, new int[] {2, 17, 5, 3},
+                    (x, out) -> x.conv2d(img, w, STRIDED, out));
+                same(tag + " conv2dBackwardInput strided", reference, k, new int[] {2, 33, 9, 9},
+                    (x, out) -> x.conv2dBackwardInput(gy, w, STRIDED, out));
+                same(tag + " conv2dBackwardWeight strided", reference, k, new int[] {17, 33, 3, 3},
+                    (x, out) -> x.conv2dBackwardWeight(img, gy, STRIDED, out));
+            }
         }
     }
 

@@ -32,6 +32,20 @@ final class NativeTestSupport {
         }
     }
 
+    /**
+     * Skips the calling test unless the CPU runs GEMM path {@code path}, printing why: a CPU without AMX or VNNI is
+     * no failure, but the build log should say which paths went unchecked.
+     */
+    static void assumeGemmPath(final GemmPath path) {
+        assumeLoaded();
+        final Optional<String> reason = NativeCpuBackend.gemmPathUnavailableReason(path);
+        if (reason.isPresent()) {
+            final String message = "GEMM path " + path.label() + " not checked here: " + reason.get();
+            System.out.println(message);
+            Assumptions.abort(message);
+        }
+    }
+
     /** Skips the calling test unless the CPU runs {@code level}; a CPU without AVX-512 is no failure. */
     static void assumeLevel(final SimdLevel level) {
         assumeLoaded();

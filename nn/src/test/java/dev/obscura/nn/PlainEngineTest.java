@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.backend.Conv2dSpec;
 import dev.obscura.nn.engine.PlainEngine;
+import dev.obscura.nn.engine.PlainEngineTestAccess;
 import dev.obscura.nn.engine.PlainTensor;
 import dev.obscura.nn.engine.TensorEngine;
 import java.util.SplittableRandom;
@@ -52,6 +53,43 @@ class PlainEngineTest {
             assertArrayEquals(w.shape(), gw.shape());
             assertClose(naiveConvBackwardWeight(x, gy, spec, w.shape()), gw.data(), "backwardWeight");
         }
+    }
+
+    @Test
+    void shouldNotReuseTheForwardColumnsOfAnotherInput() {
+        // The backward weight pass reuses the forward pass's im2col only for the same values: here the input is
+        // changed in place after the forward pass, and a second input of the same geometry comes in between.
+        final Conv2dSpec spec = Conv2dSpec.of(1, 1);
+        final PlainTensor x = random(3, 2, 6, 5);
+        final PlainTensor other = random(3, 2, 6, 5);
+        final PlainTensor w = random(4, 2, 3, 3);
+        final PlainTensor gy = random(3, 4, 6, 5);
+        engine.conv2d(x, w, spec);
+        x.data()[17] += 1f;
+        assertClose(naiveConvBackwardWeight(x, gy, spec, w.shape()),
+            engine.conv2dBackwardWeight(x, gy, spec, w.shape()).data(), "after an in-place change");
+        engine.conv2d(other, w, spec);
+        assertClose(naiveConvBackwardWeight(x, gy, spec, w.shape()),
+            engine.conv2dBackwardWeight(x, gy, spec, w.shape()).data(), "after another input");
+        assertClose(naiveConvBackwardWeight(other, gy, spec, w.shape()),
+            engine.conv2dBackwardWeight(other, gy, spec, w.shape()).data(), "the other input");
+    }
+
+    @Test
+    void shouldConvolveBatchesLargerThanOneGemm() {
+        // 4 images of 3 x 30 x 30 with a 5 x 5 kernel: 75 x 676 column entries each; batches this size at 1000 x
+        // the area (a test pass at batch 1000 on large images) go through several GEMMs, as here through a buffer
+        // made to fit two images.
+        final Conv2dSpec spec = Conv2dSpec.of(1, 0);
+        final PlainTensor x = random(5, 3, 30, 30);
+        final PlainTensor w = random(4, 3, 5, 5);
+        final PlainTensor gy = random(5, 4, 26, 26);
+        final PlainEngine small = PlainEngineTestAccess.withColumnLimit(2L * 75 * 676);
+        assertClose(naiveConv(x, w, spec), small.conv2d(x, w, spec).data(), "grouped conv2d");
+        assertClose(naiveConvBackwardInput(gy, w, spec, x.shape()),
+            small.conv2dBackwardInput(gy, w, spec, x.shape()).data(), "grouped backwardInput");
+        assertClose(naiveConvBackwardWeight(x, gy, spec, w.shape()),
+            small.conv2dBackwardWeight(x, gy, spec, w.shape()).data(), "grouped backwardWeight");
     }
 
     @Test
@@ -160,6 +198,31 @@ class PlainEngineTest {
         assertArrayEquals(new float[] {2, 3, 2, 3, 6, 7, 6, 7},
             engine.addChannelBias(image, new PlainTensor(new float[] {1, -1}, 2)).data());
         assertArrayEquals(new float[] {1 + 2 + 5 + 6, 3 + 4 + 7 + 8}, engine.channelSum(image).data());
+    }
+
+    @Test
+    void shouldKeepSignedZerosAndDropNaNsInRelu() {
+        final float nan = Float.intBitsToFloat(0x7FC0_1234);
+        final PlainTensor x = new PlainTensor(new float[] {-0f, 0f, nan, Float.NEGATIVE_INFINITY,
+            Float.POSITIVE_INFINITY, -Float.MIN_VALUE, Float.MIN_VALUE}, 7);
+        final TensorEngine.Masked<PlainTensor> r = engine.relu(x);
+        final float[] want = {-0f, 0f, 0f, 0f, Float.POSITIVE_INFINITY, 0f, Float.MIN_VALUE};
+        for (int i = 0; i < want.length; i++) {
+            // Bits, not values: -0 stays -0 (it is >= 0), NaN becomes +0 (it is not).
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(r.values().data()[i]), "at " + i);
+        }
+        assertArrayEquals(new float[] {1, 1, 0, 0, 1, 0, 1}, r.mask().data());
+    }
+
+    @Test
+    void shouldNeverPickANaNAsTheMaximum() {
+        final float nan = Float.NaN;
+        final PlainTensor x = new PlainTensor(new float[] {1, nan, 2, nan, nan, 5, 5, -1}, 1, 2, 2, 2);
+        final TensorEngine.Masked<PlainTensor> r = engine.maxPool2d(x, 2, 2, 2, 2);
+        // "if (v > best)" from the first tap: a NaN first tap stays, a NaN later never wins; ties keep the first.
+        assertEquals(2f, r.values().data()[0]);
+        assertTrue(Float.isNaN(r.values().data()[1]));
+        assertArrayEquals(new float[] {0, 0, 1, 0, 1, 0, 0, 0}, r.mask().data());
     }
 
     @Test

@@ -13,18 +13,19 @@ import java.util.Objects;
 /**
  * The plaintext {@link TensorEngine}: {@code float} tensors ({@link PlainTensor}), matrix products by a
  * {@link FloatGemm} (the one {@link FloatGemms} picks unless another is given: OpenBLAS where it loads, else
- * {@link JavaFloatGemm}) and convolutions as im2col followed by one
- * GEMM per image. The im2col buffer is kept and reused, so a training step allocates only its results. Windows
+ * {@link JavaFloatGemm}) and convolutions as im2col followed by one GEMM for the whole batch
+ * ({@code FloatConvolutions}), with buffers kept and reused, so a training step allocates only its results. Windows
  * (of convolutions and poolings) are placed by the {@link WindowGeometry} the secure engine's backend kernels use,
- * and walked by float loops ({@code FloatWindows}).
+ * and walked by float loops ({@code FloatWindows}). The elementwise and window loops run split over the cores
+ * ({@code ParallelLoops}), the GEMMs on the GEMM's own threads; no result depends on the split.
  *
- * <p>Not thread-safe (the GEMM and the im2col buffer are per instance): one engine per thread.
+ * <p>Not thread-safe (the convolutions' buffers are per instance): one engine per thread.
  */
 public final class PlainEngine implements TensorEngine<PlainTensor> {
     private final FloatGemm gemm;
     /** Heap tensors need no release: the scopes only nest, keep and own. */
     private final Scope.Stack scopes = new Scope.Stack(t -> { });
-    private float[] cols = new float[0];
+    private final FloatConvolutions convolutions;
 
     /** An engine with the GEMM {@link FloatGemms#create()} picks. */
     public PlainEngine() {
@@ -33,7 +34,13 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
 
     /** An engine whose matrix products and convolutions run on {@code gemm}. */
     public PlainEngine(final FloatGemm gemm) {
+        this(gemm, FloatConvolutions.MAX_COLUMN_FLOATS);
+    }
+
+    /** An engine whose convolution GEMMs take at most {@code maxColumnFloats} floats of im2col matrix (tests). */
+    PlainEngine(final FloatGemm gemm, final long maxColumnFloats) {
         this.gemm = Objects.requireNonNull(gemm, "gemm");
+        this.convolutions = new FloatConvolutions(gemm, maxColumnFloats);
     }
 
     /** The name of the GEMM behind the matrix products and convolutions, for example {@code "openblas"}. */
@@ -91,9 +98,11 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final float[] x = a.data();
         final float[] y = b.data();
         final float[] out = new float[x.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = x[i] + y[i];
-        }
+        ParallelLoops.forRange(out.length, FloatWindows.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = x[i] + y[i];
+            }
+        });
         return new PlainTensor(out, a.shape());
     }
 
@@ -103,9 +112,11 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final float[] x = a.data();
         final float[] y = b.data();
         final float[] out = new float[x.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = x[i] - y[i];
-        }
+        ParallelLoops.forRange(out.length, FloatWindows.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = x[i] - y[i];
+            }
+        });
         return new PlainTensor(out, a.shape());
     }
 
@@ -113,9 +124,11 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     public PlainTensor scale(final PlainTensor a, final float c) {
         final float[] x = a.data();
         final float[] out = new float[x.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = x[i] * c;
-        }
+        ParallelLoops.forRange(out.length, FloatWindows.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = x[i] * c;
+            }
+        });
         return new PlainTensor(out, a.shape());
     }
 
@@ -127,15 +140,15 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final float[] in = x.data();
         final float[] b = bias.data();
         final float[] out = new float[in.length];
-        int at = 0;
-        for (int s = 0; s < n; s++) {
-            for (int c = 0; c < channels; c++) {
-                final float bc = b[c];
-                for (int e = 0; e < inner; e++, at++) {
-                    out[at] = in[at] + bc;
+        // Over the (image, channel) blocks, each with its one bias value.
+        ParallelLoops.forRange(n * channels, Math.max(1, FloatWindows.GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int block = from; block < to; block++) {
+                final float bc = b[block % channels];
+                for (int e = block * inner, end = e + inner; e < end; e++) {
+                    out[e] = in[e] + bc;
                 }
             }
-        }
+        });
         return new PlainTensor(out, x.shape());
     }
 
@@ -149,16 +162,18 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final int inner = x.numel() / Math.max(1, n * channels);
         final float[] in = x.data();
         final double[] acc = new double[channels];
-        int at = 0;
-        for (int s = 0; s < n; s++) {
-            for (int c = 0; c < channels; c++) {
-                double sum = 0;
-                for (int e = 0; e < inner; e++, at++) {
-                    sum += in[at];
+        // Split by channels: each channel still sums its images in order, so the split changes no bit.
+        ParallelLoops.forRange(channels, Math.max(1, FloatWindows.GRAIN / Math.max(1, n * inner)), (from, to) -> {
+            for (int s = 0; s < n; s++) {
+                for (int c = from; c < to; c++) {
+                    double sum = 0;
+                    for (int e = (s * channels + c) * inner, end = e + inner; e < end; e++) {
+                        sum += in[e];
+                    }
+                    acc[c] += sum;
                 }
-                acc[c] += sum;
             }
-        }
+        });
         final float[] out = new float[channels];
         for (int c = 0; c < channels; c++) {
             out[c] = (float) acc[c];
@@ -193,15 +208,8 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
     public PlainTensor conv2d(final PlainTensor input, final PlainTensor weight, final Conv2dSpec spec) {
         final WindowGeometry g = WindowGeometry.convolution("conv2d", input.shape(), weight.shape(), spec);
         final int o = weight.dim(0);
-        final int k = patch(g);
-        final int p = Math.toIntExact(g.planeWindows());
         final PlainTensor out = PlainTensor.zeros(g.outputShape(o));
-        final float[] buf = cols(k * p);
-        for (int s = 0; s < g.batch(); s++) {
-            FloatWindows.im2col(input.data(), s * g.channels() * g.inH() * g.inW(), g, buf);
-            // out[s] [O, P] = weight [O, K] · cols [K, P]
-            gemm.gemm(false, false, o, p, k, weight.data(), 0, k, buf, 0, p, out.data(), s * o * p, p, false);
-        }
+        convolutions.forward(input.data(), weight.data(), g, o, out.data());
         return out;
     }
 
@@ -211,15 +219,8 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final WindowGeometry g = WindowGeometry.convolution("conv2dBackwardInput", inputShape, weight.shape(), spec);
         final int o = weight.dim(0);
         g.requireOutputShape("conv2dBackwardInput", "gradOut", gradOut.shape(), o);
-        final int k = patch(g);
-        final int p = Math.toIntExact(g.planeWindows());
         final PlainTensor gradInput = PlainTensor.zeros(inputShape);
-        final float[] buf = cols(k * p);
-        for (int s = 0; s < g.batch(); s++) {
-            // cols [K, P] = weight^T [K, O] · gradOut[s] [O, P]
-            gemm.gemm(true, false, k, p, o, weight.data(), 0, k, gradOut.data(), s * o * p, p, buf, 0, p, false);
-            FloatWindows.col2im(buf, g, gradInput.data(), s * g.channels() * g.inH() * g.inW());
-        }
+        convolutions.backwardInput(gradOut.data(), weight.data(), g, o, gradInput.data());
         return gradInput;
     }
 
@@ -229,15 +230,8 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final WindowGeometry g = WindowGeometry.convolution("conv2dBackwardWeight", input.shape(), weightShape, spec);
         final int o = weightShape[0];
         g.requireOutputShape("conv2dBackwardWeight", "gradOut", gradOut.shape(), o);
-        final int k = patch(g);
-        final int p = Math.toIntExact(g.planeWindows());
         final PlainTensor gradWeight = PlainTensor.zeros(weightShape);
-        final float[] buf = cols(k * p);
-        for (int s = 0; s < g.batch(); s++) {
-            FloatWindows.im2col(input.data(), s * g.channels() * g.inH() * g.inW(), g, buf);
-            // gradWeight [O, K] += gradOut[s] [O, P] · cols^T [P, K]
-            gemm.gemm(false, true, o, k, p, gradOut.data(), s * o * p, p, buf, 0, p, gradWeight.data(), 0, k, true);
-        }
+        convolutions.backwardWeight(input.data(), gradOut.data(), g, o, gradWeight.data());
         return gradWeight;
     }
 
@@ -248,11 +242,15 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final float[] in = x.data();
         final float[] values = new float[in.length];
         final float[] mask = new float[in.length];
-        for (int i = 0; i < in.length; i++) {
-            final boolean on = in[i] >= 0f;
-            values[i] = on ? in[i] : 0f;
-            mask[i] = on ? 1f : 0f;
-        }
+        ParallelLoops.forRange(in.length, FloatWindows.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                // Without branches (the sign is data, so a branch mispredicts half the time): keep the bits of x
+                // where x >= 0 (-0 included, NaN not), else +0.
+                final int on = in[i] >= 0f ? 1 : 0;
+                values[i] = Float.intBitsToFloat(Float.floatToRawIntBits(in[i]) & -on);
+                mask[i] = on;
+            }
+        });
         return new Masked<>(new PlainTensor(values, x.shape()), new PlainTensor(mask, x.shape()));
     }
 
@@ -262,9 +260,11 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
         final float[] x = a.data();
         final float[] m = mask.data();
         final float[] out = new float[x.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = x[i] * m[i];
-        }
+        ParallelLoops.forRange(out.length, FloatWindows.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = x[i] * m[i];
+            }
+        });
         return new PlainTensor(out, a.shape());
     }
 
@@ -342,14 +342,6 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
 
     // -------------------------------------------------------------------------------------------- helpers
 
-    /** The reused im2col buffer, grown to at least {@code size} floats. */
-    private float[] cols(final int size) {
-        if (cols.length < size) {
-            cols = new float[size];
-        }
-        return cols;
-    }
-
     private static void requireSameShape(final PlainTensor a, final PlainTensor b, final String op) {
         if (!a.sameShape(b)) {
             throw new IllegalArgumentException(op + " needs equal shapes, a=" + Shapes.toString(a.shape())
@@ -363,10 +355,5 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
                 + Shapes.toString(x.shape()) + ", bias=" + Shapes.toString(bias.shape()));
         }
         return x.dim(1);
-    }
-
-    /** Rows of a convolution's im2col matrix, {@code C * kH * kW}. */
-    private static int patch(final WindowGeometry g) {
-        return Math.multiplyExact(g.channels(), g.windowSize());
     }
 }
