@@ -129,22 +129,29 @@ public class SecureOpsBenchmark {
     }
 
     /** Appends one workload's rounds and bytes (party 0 and the last party) to the costs file of the report. */
-    static void appendCosts(final String workload, final List<Counters> costs, final long elements) {
-        final Path file = Path.of(System.getProperty("obscura.bench.costs", "bench-results/secure-costs.tsv"));
-        final Counters first = costs.get(0);
-        final Counters last = costs.get(costs.size() - 1);
-        final String line = String.join("\t", workload, Long.toString(first.rounds()),
-            Long.toString(first.bytesSent()), Long.toString(last.bytesSent()), Long.toString(last.dealerBytes()),
-            Long.toString(elements)) + "\n";
+    /**
+     * Appends one tab-separated line of {@code fields} to the file that system property {@code property} names
+     * (default {@code defaultFile}), for the report to read after the JMH run.
+     */
+    static void appendLine(final String property, final String defaultFile, final String... fields) {
+        final Path file = Path.of(System.getProperty(property, defaultFile));
         try {
             if (file.getParent() != null) {
                 Files.createDirectories(file.getParent());
             }
-            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+            Files.writeString(file, String.join("\t", fields) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot record workload costs in " + file, e);
+            throw new UncheckedIOException("cannot record costs in " + file, e);
         }
+    }
+
+    static void appendCosts(final String workload, final List<Counters> costs, final long elements) {
+        final Counters first = costs.get(0);
+        final Counters last = costs.get(costs.size() - 1);
+        appendLine("obscura.bench.costs", "bench-results/secure-costs.tsv", workload, Long.toString(first.rounds()),
+            Long.toString(first.bytesSent()), Long.toString(last.bytesSent()), Long.toString(last.dealerBytes()),
+            Long.toString(elements));
         System.out.println("# " + workload + " costs: party 0 " + first + "; last party " + last);
     }
 

@@ -1,5 +1,6 @@
 package dev.obscura.cli;
 
+import dev.obscura.federated.worker.WorkerConfig;
 import dev.obscura.network.NetworkConfig;
 import dev.obscura.network.TestCertificates;
 import java.io.PrintWriter;
@@ -7,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "certs", mixinStandardHelpOptions = true,
     description = {"Make a test CA and a certificate and key for each party and helper.",
         "",
+        "With --workers FILE: for every worker, caller and secure-group endpoint of a worker configuration.",
+        "",
         "Reads the network configuration, then writes the CA's certificate and, for each endpoint, a certificate and"
             + " a key (readable by the owner only) named after it, into the folder of the configuration's CA file, or"
             + " into --out. For a local trial only: the CA's key is not kept. Existing files are never"
@@ -29,9 +34,14 @@ final class CertsCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", required = true,
+    @Option(names = "--config", paramLabel = "FILE",
         description = "The network configuration file that every party reads.")
     private Path config;
+
+    @Option(names = "--workers", paramLabel = "FILE",
+        description = "Or a worker configuration: certificates for its workers, its callers and the endpoints of"
+            + " secure-group configuration, under one CA.")
+    private Path workers;
 
     @Option(names = "--out", paramLabel = "DIR",
         description = "Where to write the files (default: the folder of the configuration's CA file).")
@@ -46,6 +56,13 @@ final class CertsCommand implements Runnable {
         if (days < 1 || days > 3650) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--days must be between 1 and 3650, days="
                 + days);
+        }
+        if ((config == null) == (workers == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either --config or --workers");
+        }
+        if (workers != null) {
+            workerCertificates();
+            return;
         }
         final NetworkConfig c = NetworkConfig.read(config);
         final Path dir = out != null ? out : c.caFile().toAbsolutePath().getParent();
@@ -67,6 +84,27 @@ final class CertsCommand implements Runnable {
                 + ". Point tls.ca, tls.certificate and tls.key at " + dir + "/ca.crt, " + dir + "/{name}.crt and "
                 + dir + "/{name}.key.");
         }
+        w.println("Give each host its own NAME.key only; every host needs ca.crt.");
+    }
+
+    /** One CA for a worker configuration's workers, callers and secure-group endpoints. */
+    private void workerCertificates() {
+        final WorkerConfig c = WorkerConfig.read(workers);
+        final Map<String, String> hosts = new LinkedHashMap<>();
+        for (final String n : c.workerNames()) {
+            hosts.put(n, c.worker(n).host());
+        }
+        for (final String n : c.allowedCallers()) {
+            hosts.putIfAbsent(n, "127.0.0.1");
+        }
+        c.mpc().ifPresent(m -> m.endpoints().forEach(e -> hosts.putIfAbsent(e.name(), e.host())));
+        final Path dir = out != null ? out : c.caFile().toAbsolutePath().getParent();
+        final List<Path> written = TestCertificates.write(new ArrayList<>(hosts.keySet()),
+            new ArrayList<>(hosts.values()), dir, Duration.ofDays(days));
+        final PrintWriter w = spec.commandLine().getOut();
+        w.println("Wrote a test CA and certificates for " + hosts.size() + " names (valid " + days + " days) into "
+            + dir + ": " + String.join(", ", hosts.keySet()));
+        written.forEach(p -> w.println("  " + p.getFileName()));
         w.println("Give each host its own NAME.key only; every host needs ca.crt.");
     }
 }

@@ -41,7 +41,8 @@ import picocli.CommandLine.Command;
         "  ./obscura help mnist train          (or: ./obscura mnist train --help)",
     },
     subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
-        CertsCommand.class, PartyCommand.class, DealerCommand.class, HelpCommand.class})
+        CertsCommand.class, PartyCommand.class, DealerCommand.class, FlCommand.class, WorkerCommand.class,
+        HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
     /** The most lines a failure prints. */
     static final int MAX_MESSAGE_LINES = 3;

@@ -20,9 +20,9 @@ import org.agrona.UnsafeApi;
  * the TLS layer without a copy. Netty needs {@code -Dio.netty.tryReflectionSetAccessible=true} (with
  * {@code --add-opens java.base/java.nio=ALL-UNNAMED}) to wrap a raw address in a {@link java.nio.ByteBuffer}; this
  * class sets the property before Netty first initialises, unless the JVM was started with it. Without it, each send
- * copies its tensors once more, and one log line says so.
+ * copies its tensors once more, and one log line says so. Shared by the transport and the RPC services.
  */
-final class IoRuntime {
+public final class IoRuntime {
     private static final System.Logger LOG = System.getLogger(IoRuntime.class.getName());
     private static final String REFLECTION_PROPERTY = "io.netty.tryReflectionSetAccessible";
 
@@ -57,20 +57,23 @@ final class IoRuntime {
         }
     }
 
-    static IoHandlerFactory ioHandlerFactory() {
+    /** The I/O handlers of event loops: epoll where it loaded, else NIO. */
+    public static IoHandlerFactory ioHandlerFactory() {
         return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
-    static Class<? extends SocketChannel> socketChannel() {
+    /** The client socket channel class that goes with {@link #ioHandlerFactory()}. */
+    public static Class<? extends SocketChannel> socketChannel() {
         return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
-    static Class<? extends ServerChannel> serverChannel() {
+    /** The listening socket channel class that goes with {@link #ioHandlerFactory()}. */
+    public static Class<? extends ServerChannel> serverChannel() {
         return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
     /** {@code "epoll"} or {@code "nio"}. */
-    static String name() {
+    public static String name() {
         return EPOLL ? "epoll" : "nio";
     }
 }

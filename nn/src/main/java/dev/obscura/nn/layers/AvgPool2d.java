@@ -29,6 +29,16 @@ public final class AvgPool2d<T> implements Module<T> {
         this(kernel, kernel);
     }
 
+    /** The window's height and width. */
+    public int kernel() {
+        return kernel;
+    }
+
+    /** The step between windows, on both axes. */
+    public int stride() {
+        return stride;
+    }
+
     @Override
     public Variable<T> forward(final Variable<T> x) {
         return Functional.avgPool2d(x, kernel, kernel, stride, stride);

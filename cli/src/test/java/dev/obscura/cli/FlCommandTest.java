@@ -1,0 +1,106 @@
+package dev.obscura.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.obscura.data.Mnist;
+import dev.obscura.data.MnistData;
+import dev.obscura.federated.worker.WorkerConfig;
+import dev.obscura.federated.worker.WorkerServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code obscura fl} in-process and with remote workers, {@code obscura worker}, and certificates for workers. */
+final class FlCommandTest {
+    @TempDir
+    static Path dir;
+
+    private static Path mnist;
+
+    @BeforeAll
+    static void data() {
+        mnist = SyntheticMnist.write(dir.resolve("mnist"), 200, 50);
+    }
+
+    @Test
+    void shouldRunFederatedAveragingInProcessAndPrintEveryRound() {
+        for (final String split : new String[] {"--fraction=1", "--non-iid"}) {
+            final CommandRun r = CommandRun.of("fl", "--workers", "2", "--rounds", "2", "--batch", "20",
+                "--data", mnist.toString(), "--test-limit", "50", split, "--model",
+                dir.resolve("fl.obscura").toString());
+            assertEquals(0, r.status(), r.err() + r.out());
+            assertTrue(r.out().contains("2 in-process workers"), r.out());
+            assertTrue(r.out().contains("round 1/2: test accuracy"), r.out());
+            assertTrue(r.out().contains("round 2/2: test accuracy"), r.out());
+            assertTrue(r.out().contains("Final test accuracy"), r.out());
+            assertTrue(Files.isRegularFile(dir.resolve("fl.obscura")));
+        }
+    }
+
+    @Test
+    void shouldRefuseBadSettingsInOneLine() {
+        final CommandRun r = CommandRun.of("fl", "--workers", "101");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--workers must be between 2 and 100"), r.err());
+        final CommandRun f = CommandRun.of("fl", "--fraction", "0");
+        assertEquals(2, f.status());
+        assertTrue(f.err().contains("--fraction must be in (0, 1]"), f.err());
+        final CommandRun t = CommandRun.of("fl", "--round-timeout", "soon");
+        assertEquals(2, t.status());
+        assertTrue(t.err().contains("--round-timeout"), t.err());
+    }
+
+    @Test
+    void shouldRunFederatedAveragingOnRemoteWorkersThatHoldTheirOwnData() throws IOException {
+        final Path conf = workersConfig(dir.resolve("remote"));
+        final CommandRun certs = CommandRun.of("certs", "--workers", conf.toString());
+        assertEquals(0, certs.status(), certs.err());
+        assertTrue(certs.out().contains("w0, w1, coordinator"), certs.out());
+        final WorkerConfig config = WorkerConfig.read(conf);
+        final MnistData data = Mnist.load(mnist, 200, 50);
+        final List<WorkerServer> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                servers.add(WorkerServer.start(config, "w" + i, FlCommand.datasets(FlCommand.shard(data.train(), i, 2,
+                    false, 42))));
+            }
+            final CommandRun r = CommandRun.of("fl", "--config", conf.toString(), "--rounds", "1", "--batch", "20",
+                "--data", mnist.toString(), "--test-limit", "50");
+            assertEquals(0, r.status(), r.err() + r.out());
+            assertTrue(r.out().contains("2 remote workers"), r.out());
+            assertTrue(r.out().contains("round 1/1: test accuracy"), r.out());
+            assertTrue(r.out().contains("2/2 workers"), r.out());
+        } finally {
+            servers.forEach(WorkerServer::close);
+        }
+        final CommandRun w = CommandRun.of("worker", "--config", conf.toString(), "--name", "w0", "--shard", "0/2",
+            "--data", mnist.toString(), "--run-for", "300ms");
+        assertEquals(0, w.status(), w.err());
+        assertTrue(w.out().contains("Holding part 0 of 2 of MNIST"), w.out());
+        assertTrue(w.out().contains("Worker w0 listening on"), w.out());
+        assertTrue(w.out().contains("Worker w0 stopping"), w.out());
+        final CommandRun bad = CommandRun.of("worker", "--config", conf.toString(), "--name", "w0", "--shard", "2/2");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--shard must be I/N"), bad.err());
+    }
+
+    private static Path workersConfig(final Path d) throws IOException {
+        Files.createDirectories(d);
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 2; i++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                text.append("worker.w").append(i).append(" = 127.0.0.1:").append(s.getLocalPort()).append('\n');
+            }
+        }
+        text.append("callers = coordinator\ntls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\n"
+            + "tls.key = certs/{name}.key\ntimeout = 60s\nconnect-timeout = 20s\n");
+        return Files.writeString(d.resolve("workers.conf"), text.toString());
+    }
+}

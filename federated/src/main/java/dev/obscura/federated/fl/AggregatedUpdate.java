@@ -1,0 +1,19 @@
+package dev.obscura.federated.fl;
+
+import java.util.List;
+
+/**
+ * What an {@link Aggregation} made of a round's updates.
+ *
+ * @param mean    the weighted mean update, {@code sum_k n_k Δ_k / sum_k n_k}, one value per model parameter
+ * @param samples {@code sum_k n_k} over the updates in it
+ * @param workers the workers whose updates are in it
+ * @param dropped the workers whose updates could not be aggregated, with why
+ */
+public record AggregatedUpdate(float[] mean, int samples, List<String> workers, java.util.Map<String, String> dropped) {
+    /** Copies the lists. */
+    public AggregatedUpdate {
+        workers = List.copyOf(workers);
+        dropped = java.util.Map.copyOf(dropped);
+    }
+}
