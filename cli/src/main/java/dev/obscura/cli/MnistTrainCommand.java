@@ -21,6 +21,8 @@ import dev.obscura.nn.train.Classifier;
 import dev.obscura.nn.train.EpochOrder;
 import dev.obscura.nn.train.LayerRanges;
 import dev.obscura.nn.train.Trainer;
+import dev.obscura.privacy.DpTraining;
+import dev.obscura.privacy.RandomBits;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,6 +124,40 @@ final class MnistTrainCommand implements Runnable {
         description = "Measure the accuracy on the first N test images (default: ${DEFAULT-VALUE}, all).")
     private int testLimit;
 
+    @CommandLine.ArgGroup(exclusive = false, heading = "%nDifferential privacy (DP-SGD, plaintext training):%n")
+    private DpOptions dp;
+
+    /**
+     * The DP-SGD options (Abadi et al., CCS 2016; docs/PRIVACY.md): given any of them, the training clips every
+     * example's gradient, adds discrete Gaussian noise and reports the privacy spent after every epoch.
+     */
+    static final class DpOptions {
+        @Option(names = "--dp-epsilon", paramLabel = "E",
+            description = "Train with DP-SGD, calibrating the noise so that the whole run spends at most this epsilon.")
+        private Double epsilon;
+
+        @Option(names = "--dp-noise", paramLabel = "SIGMA",
+            description = "Train with DP-SGD at this noise multiplier (instead of --dp-epsilon).")
+        private Double noise;
+
+        @Option(names = "--dp-delta", paramLabel = "D", defaultValue = "1e-5",
+            description = "The delta of the reported (epsilon, delta) (default: ${DEFAULT-VALUE}; keep it below"
+                + " 1/N).")
+        private double delta = 1e-5;
+
+        @Option(names = "--clip", paramLabel = "C", defaultValue = "1.0",
+            description = "Clip each example's gradient to this L2 norm (default: ${DEFAULT-VALUE}).")
+        private double clip = 1.0;
+
+        @Option(names = "--sampling", paramLabel = "poisson|shuffle", defaultValue = "poisson",
+            description = "Batch sampling: poisson (what the accountant assumes; default) or shuffle.")
+        private String sampling = "poisson";
+
+        @Option(names = "--per-example", paramLabel = "layerwise|microbatch", defaultValue = "layerwise",
+            description = "How per-example gradients are computed (default: ${DEFAULT-VALUE}).")
+        private String perExample = "layerwise";
+    }
+
     /**
      * The operation under which the protocol suite counts opened (revealed) tensors, every {@code reveal} and
      * {@code revealTo} included; secure training audits it around the training steps.
@@ -150,6 +186,23 @@ final class MnistTrainCommand implements Runnable {
         MnistCommand.check(cmd, limit >= 1, "--limit must be at least 1, limit=" + limit);
         MnistCommand.check(cmd, testLimit >= 1, "--test-limit must be at least 1, test-limit=" + testLimit);
         partyOptions.check(cmd, secure);
+        if (dp != null) {
+            MnistCommand.check(cmd, !secure, "--dp-epsilon and --dp-noise train in plaintext: DP-SGD on secret"
+                + " shares is not implemented, so they cannot be combined with --secure");
+            MnistCommand.check(cmd, dp.epsilon != null || dp.noise != null,
+                "give --dp-epsilon or --dp-noise with the other differential privacy options");
+            MnistCommand.check(cmd, dp.epsilon == null || dp.noise == null,
+                "give only one of --dp-epsilon and --dp-noise");
+            MnistCommand.check(cmd, "poisson".equals(dp.sampling) || "shuffle".equals(dp.sampling),
+                "--sampling must be poisson or shuffle");
+            MnistCommand.check(cmd, "layerwise".equals(dp.perExample) || "microbatch".equals(dp.perExample),
+                "--per-example must be layerwise or microbatch");
+            try {
+                dpOptions().check();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cmd, e.getMessage());
+            }
+        }
         // Before any work: a model that cannot be saved, or a bad --init file, must not cost a whole training run.
         MnistCommand.requireWritable(modelFile, "--model");
         final ModelData init = initFile == null ? null : checkedInit();
@@ -176,6 +229,10 @@ final class MnistTrainCommand implements Runnable {
                 + " end");
         }
         out.flush();
+        if (dp != null) {
+            trainPrivately(data, init, out);
+            return;
+        }
         final Training result;
         if (secure) {
             final String refusal = MnistCommand.rangeRefusal(initialRanges(data, init), MnistCommand.FIXED_POINT,
@@ -208,6 +265,42 @@ final class MnistTrainCommand implements Runnable {
         final Epoch last = history.get(history.size() - 1);
         out.printf("Test accuracy: %s (%d/%d). Model saved to %s%n", Tables.percent(last.testCorrect, last.testCount),
             last.testCorrect, last.testCount, modelFile.toAbsolutePath());
+    }
+
+    /** The DP-SGD settings of this command line. */
+    private DpTraining.Options dpOptions() {
+        final DpTraining.Options o = new DpTraining.Options().delta(dp.delta).clipNorm(dp.clip).epochs(epochs)
+            .batch(batch).learningRate(learningRate).momentum(momentum).weightDecay(weightDecay)
+            .poisson("poisson".equals(dp.sampling)).layerwise("layerwise".equals(dp.perExample)).seed(seed)
+            .limit(limit).testLimit(testLimit);
+        return dp.epsilon != null ? o.targetEpsilon(dp.epsilon) : o.noiseMultiplier(dp.noise);
+    }
+
+    /**
+     * DP-SGD in plaintext ({@link DpTraining}): the model from --init or the seed, trained with clipped per-example
+     * gradients and discrete Gaussian noise drawn from the AES-CTR generator, the privacy spent printed after every
+     * epoch, the model saved at the end.
+     */
+    private void trainPrivately(final MnistData data, final ModelData init, final PrintWriter out) {
+        final PlainEngine engine = new PlainEngine();
+        final Sequential<PlainTensor> model = MnistCommand.model(engine, seed, init, true);
+        final DpTraining.Result result;
+        try (RandomBits random = RandomBits.fresh(dev.obscura.backend.Backends.defaultBackend())) {
+            result = DpTraining.train(data, dpOptions(), engine, model, random, out);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        final Tables table = new Tables("epoch", "test acc", "epsilon", "delta", "train time");
+        for (final DpTraining.Epoch e : result.epochs()) {
+            table.row(Integer.toString(e.epoch()), String.format("%.2f%%", 100 * e.testAccuracy()),
+                String.format("%.4f", e.spent().epsilon()), String.valueOf(e.spent().delta()),
+                Tables.duration(e.seconds()));
+        }
+        out.println();
+        table.print(out);
+        ModelFile.write(ModelBinding.capture(model, engine, Reveal.toAll(engine)), modelFile);
+        out.printf("Model saved to %s%n", modelFile.toAbsolutePath());
+        out.flush();
     }
 
     /**
