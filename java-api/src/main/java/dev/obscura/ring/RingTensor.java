@@ -91,6 +91,14 @@ public final class RingTensor implements AutoCloseable {
         return zeros(shape);
     }
 
+    /**
+     * A new tensor with the same shape as this one whose elements are not set, for an output that a kernel or a
+     * receive overwrites whole: see {@link #uninitialized}.
+     */
+    public RingTensor uninitializedLike() {
+        return uninitialized(shape);
+    }
+
     /** The shape (a copy). */
     public int[] shape() {
         return shape.clone();

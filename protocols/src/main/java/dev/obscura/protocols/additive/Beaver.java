@@ -39,20 +39,21 @@ final class Beaver {
     RingTensor multiply(final Bilinear op, final RingTensor x, final RingTensor y) {
         final Backend be = session.backend();
         try (BeaverTriple t = dealer.take(new TripleCorrelation(op));
-             RingTensor eShare = x.zerosLike();
-             RingTensor fShare = y.zerosLike()) {
+             RingTensor eShare = x.uninitializedLike();
+             RingTensor fShare = y.uninitializedLike()) {
             be.sub(x, t.a(), eShare);
             be.sub(y, t.b(), fShare);
             final RingTensor[] opened = comm.openAll(eShare, fShare);
             try (RingTensor e = opened[0]; RingTensor f = opened[1]) {
-                final RingTensor z = RingTensor.zeros(op.shapeZ());
+                // Every output below is overwritten whole by its kernel (the Backend contract): no zeroing pass.
+                final RingTensor z = RingTensor.uninitialized(op.shapeZ());
                 if (op.kind() == Bilinear.Kind.MUL) {
                     // Elementwise: two fused passes, z = e * y + c, then z = a * f + z.
                     be.mulAdd(e, y, t.c(), z);
                     be.mulAdd(t.a(), f, z, z);
                     return z;
                 }
-                try (RingTensor term = RingTensor.zeros(op.shapeZ())) {
+                try (RingTensor term = RingTensor.uninitialized(op.shapeZ())) {
                     op.apply(be, e, y, z);
                     be.add(z, t.c(), z);
                     op.apply(be, t.a(), f, term);

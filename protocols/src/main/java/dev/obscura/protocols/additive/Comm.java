@@ -32,9 +32,11 @@ final class Comm {
         }
         final RingTensor[] opened = new RingTensor[shares.length];
         final RingTensor[] incoming = new RingTensor[shares.length];
+        // Both are overwritten whole before they are read (a receive fills every element or fails; an add writes
+        // every element), so neither needs a zeroing pass.
         for (int i = 0; i < shares.length; i++) {
-            opened[i] = shares[i].zerosLike();
-            incoming[i] = shares[i].zerosLike();
+            opened[i] = shares[i].uninitializedLike();
+            incoming[i] = shares[i].uninitializedLike();
         }
         try {
             // The first peer's shares are added to our own straight into the result: no separate copy pass.
@@ -73,7 +75,7 @@ final class Comm {
             return null;
         }
         final RingTensor opened = RingTensor.copyOf(share);
-        try (RingTensor incoming = share.zerosLike()) {
+        try (RingTensor incoming = share.uninitializedLike()) {
             for (int peer = 0; peer < session.parties(); peer++) {
                 if (peer != self) {
                     session.transport().receive(peer, incoming);

@@ -48,7 +48,7 @@ final class Truncation {
         final int[] shape = x.shape();
         final int n = (int) x.numel();
         try (TruncationPair mask = dealer.take(new TruncationCorrelation(n, k));
-             RingTensor masked = x.zerosLike()) {
+             RingTensor masked = x.uninitializedLike()) {
             be.add(x, mask.r().reshape(shape), masked);
             if (first) {
                 be.addScalar(masked, HALF_RANGE, masked);

@@ -62,15 +62,16 @@ final class DealerSource implements Source {
      * addition for a uniform one.
      */
     private RingTensor combinedShares(final Sharing sharing, final int count, final int[] shape) {
-        final RingTensor sum = RingTensor.zeros(shape);
         if (count == 0) {
-            return sum;
+            return RingTensor.zeros(shape);
         }
+        // Party 0's PRG and then each further PRG overwrite every element: no zeroing pass.
+        final RingTensor sum = RingTensor.uninitialized(shape);
         partyPrgs[0].fill(sum);
         if (count == 1) {
             return sum;
         }
-        try (RingTensor share = RingTensor.zeros(shape)) {
+        try (RingTensor share = RingTensor.uninitialized(shape)) {
             for (int p = 1; p < count; p++) {
                 partyPrgs[p].fill(share);
                 if (sharing == Sharing.ARITHMETIC) {

@@ -44,7 +44,8 @@ final class PartySource implements Source {
 
     @Override
     public RingTensor uniform(final Sharing sharing, final int... shape) {
-        final RingTensor share = RingTensor.zeros(shape);
+        // The PRG and the corrections overwrite every element: no zeroing pass.
+        final RingTensor share = RingTensor.uninitialized(shape);
         dealerPrg.fill(share);
         return share;
     }
@@ -52,7 +53,7 @@ final class PartySource implements Source {
     @Override
     public RingTensor dependent(final Sharing sharing, final int[] shape,
                                 final Function<Backend, RingTensor> wholeValue) {
-        final RingTensor share = RingTensor.zeros(shape);
+        final RingTensor share = RingTensor.uninitialized(shape);
         if (last) {
             corrections.next(share);
         } else {

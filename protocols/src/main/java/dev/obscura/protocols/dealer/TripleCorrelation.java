@@ -24,7 +24,7 @@ public record TripleCorrelation(Bilinear op) implements Correlation<BeaverTriple
         final RingTensor a = s.uniform(Source.Sharing.ARITHMETIC, op.shapeX());
         final RingTensor b = s.uniform(Source.Sharing.ARITHMETIC, op.shapeY());
         final RingTensor c = s.dependent(Source.Sharing.ARITHMETIC, op.shapeZ(), be -> {
-            final RingTensor whole = RingTensor.zeros(op.shapeZ());
+            final RingTensor whole = RingTensor.uninitialized(op.shapeZ());
             op.apply(be, a, b, whole);
             return whole;
         });
