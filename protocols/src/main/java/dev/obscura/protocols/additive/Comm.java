@@ -30,33 +30,57 @@ final class Comm {
                 session.transport().send(peer, shares);
             }
         }
+        // The first peer's frame is received straight into the result and our own shares are added in place; only
+        // a third party's frame needs a buffer of its own. Every element of the result is written by the receive
+        // (which fills every element or fails), so it needs no zeroing pass.
         final RingTensor[] opened = new RingTensor[shares.length];
-        final RingTensor[] incoming = new RingTensor[shares.length];
-        // Both are overwritten whole before they are read (a receive fills every element or fails; an add writes
-        // every element), so neither needs a zeroing pass.
-        for (int i = 0; i < shares.length; i++) {
-            opened[i] = shares[i].uninitializedLike();
-            incoming[i] = shares[i].uninitializedLike();
-        }
+        RingTensor[] incoming = null;
         try {
-            // The first peer's shares are added to our own straight into the result: no separate copy pass.
+            for (int i = 0; i < shares.length; i++) {
+                opened[i] = shares[i].uninitializedLike();
+            }
             boolean first = true;
             for (int peer = 0; peer < n; peer++) {
-                if (peer != self) {
-                    session.transport().receive(peer, incoming);
+                if (peer == self) {
+                    continue;
+                }
+                if (first) {
+                    session.transport().receive(peer, opened);
                     for (int i = 0; i < shares.length; i++) {
-                        be.add(first ? shares[i] : opened[i], incoming[i], opened[i]);
+                        be.add(opened[i], shares[i], opened[i]);
                     }
                     first = false;
+                } else {
+                    if (incoming == null) {
+                        incoming = new RingTensor[shares.length];
+                        for (int i = 0; i < shares.length; i++) {
+                            incoming[i] = shares[i].uninitializedLike();
+                        }
+                    }
+                    session.transport().receive(peer, incoming);
+                    for (int i = 0; i < shares.length; i++) {
+                        be.add(opened[i], incoming[i], opened[i]);
+                    }
                 }
             }
+        } catch (final RuntimeException | Error e) {
+            closeAll(opened);
+            throw e;
         } finally {
-            for (final RingTensor t : incoming) {
-                t.close();
+            if (incoming != null) {
+                closeAll(incoming);
             }
         }
         session.stats().round();
         return opened;
+    }
+
+    private static void closeAll(final RingTensor[] tensors) {
+        for (final RingTensor t : tensors) {
+            if (t != null) {
+                t.close();
+            }
+        }
     }
 
     /** Opens one share to all parties in one round. */
@@ -74,13 +98,33 @@ final class Comm {
             session.transport().send(receiver, share);
             return null;
         }
-        final RingTensor opened = RingTensor.copyOf(share);
-        try (RingTensor incoming = share.uninitializedLike()) {
+        // As in openAll: the first peer's frame straight into the result, our share added in place (no copy pass).
+        final RingTensor opened = share.uninitializedLike();
+        RingTensor incoming = null;
+        try {
+            boolean first = true;
             for (int peer = 0; peer < session.parties(); peer++) {
-                if (peer != self) {
+                if (peer == self) {
+                    continue;
+                }
+                if (first) {
+                    session.transport().receive(peer, opened);
+                    be.add(opened, share, opened);
+                    first = false;
+                } else {
+                    if (incoming == null) {
+                        incoming = share.uninitializedLike();
+                    }
                     session.transport().receive(peer, incoming);
                     be.add(opened, incoming, opened);
                 }
+            }
+        } catch (final RuntimeException | Error e) {
+            opened.close();
+            throw e;
+        } finally {
+            if (incoming != null) {
+                incoming.close();
             }
         }
         return opened;
