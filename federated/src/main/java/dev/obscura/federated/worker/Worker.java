@@ -171,6 +171,27 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /**
+     * Relays the server message {@code frame} of secure-aggregation round {@code roundId} to this worker's client of
+     * that round ({@link RemoteTensor#beginSecureAggregation}) and returns the client's reply frame. The unmasking
+     * step is the last: the worker drops the round's state once it has answered it.
+     *
+     * @throws WorkerException when the worker refuses the message (see
+     *     {@link dev.obscura.federated.secagg.SecAggClient}), runs no such round, or does not answer in time
+     */
+    public byte[] secureAggregationStep(final long roundId, final byte[] frame) {
+        final WireReader r = call(WorkerProtocol.SECAGG_STEP, w -> w.i64(roundId).blob(frame));
+        final byte[] reply = r.blob("frame", SecAggRequests.MAX_FRAME);
+        r.bool("finished");
+        r.end();
+        return reply;
+    }
+
+    /** Drops this worker's state of secure-aggregation round {@code roundId}, if it holds any. Idempotent. */
+    public void endSecureAggregation(final long roundId) {
+        call(WorkerProtocol.SECAGG_END, w -> w.i64(roundId));
+    }
+
     /** Whether this handle is closed. */
     public boolean isClosed() {
         return closed;

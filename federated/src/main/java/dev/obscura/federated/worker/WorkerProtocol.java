@@ -45,7 +45,16 @@ package dev.obscura.federated.worker;
  *  SHARE_GET      id | remove (u8)                                   shape | fractional bits | shares (i64)
  *  SHARED_MODEL_PUT group | spec | count | (shape, shares)*          id
  *  SHARED_FORWARD model id | input id                                id | shape
+ *  CLIP_NORM      id | clip norm (f64)                               id | shape
+ *  SECAGG_BEGIN   setup frame (blob) | client id | update id | weight (f64) | clip norm (f64, 0: none)
+ *                 | fractional bits | time-out ms (i64)              AdvertiseKeys frame (blob)
+ *  SECAGG_STEP    round id | server frame (blob)                     reply frame (blob) | finished (u8)
+ *  SECAGG_END     round id                                           -
  * </pre>
+ *
+ * The {@code SECAGG_} requests run one client of Bonawitz et al.'s secure aggregation
+ * ({@link dev.obscura.federated.secagg.SecAggClient}) where the update is ({@link SecAggRequests}): the frames are
+ * {@link dev.obscura.federated.secagg.SecAggMessage#encode()}'s, relayed by the caller, who runs the server.
  */
 final class WorkerProtocol {
     /** The service name a worker sends in its welcome and a caller expects. */
@@ -78,6 +87,10 @@ final class WorkerProtocol {
     static final int SHARE_GET = 35;
     static final int SHARED_MODEL_PUT = 36;
     static final int SHARED_FORWARD = 37;
+    static final int CLIP_NORM = 20;
+    static final int SECAGG_BEGIN = 40;
+    static final int SECAGG_STEP = 41;
+    static final int SECAGG_END = 42;
 
     /** Most ids in one list (frees, operands). */
     static final int MAX_IDS = 1 << 20;
