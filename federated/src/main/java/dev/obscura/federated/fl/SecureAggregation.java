@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -69,6 +70,8 @@ public final class SecureAggregation implements Aggregation {
     private final int fracBits;
     private final Duration stageTimeout;
     private final Backend backend;
+    /** Told each stage's index before its messages go out: for tests that stop a worker mid-round. */
+    private final IntConsumer beforeStage;
 
     /** With {@link #DEFAULT_FRAC_BITS} and {@link #DEFAULT_STAGE_TIMEOUT}. */
     public SecureAggregation() {
@@ -80,6 +83,11 @@ public final class SecureAggregation implements Aggregation {
      * @param stageTimeout the longest one stage waits for its workers
      */
     public SecureAggregation(final int fracBits, final Duration stageTimeout) {
+        this(fracBits, stageTimeout, stage -> { });
+    }
+
+    /** As the public constructor, with a hook run before each stage (0 to 3). */
+    SecureAggregation(final int fracBits, final Duration stageTimeout, final IntConsumer beforeStage) {
         if (fracBits < 8 || fracBits > FixedPoint.MAX_FRAC_BITS) {
             throw new IllegalArgumentException("fractional bits must be in [8, " + FixedPoint.MAX_FRAC_BITS
                 + "], fracBits=" + fracBits);
@@ -90,6 +98,7 @@ public final class SecureAggregation implements Aggregation {
         this.fracBits = fracBits;
         this.stageTimeout = stageTimeout;
         this.backend = Backends.defaultBackend();
+        this.beforeStage = Objects.requireNonNull(beforeStage, "beforeStage");
     }
 
     @Override
@@ -217,6 +226,7 @@ public final class SecureAggregation implements Aggregation {
 
         /** Calls {@code clients} at once; each reply that arrives within the stage's time-out goes to the server. */
         void stage(final int stage, final int[] clients, final Call call) {
+            beforeStage.accept(stage);
             final Map<Integer, Future<byte[]>> calls = new TreeMap<>();
             for (final int k : clients) {
                 calls.put(k, pool.submit(() -> call.apply(k)));
