@@ -2,12 +2,16 @@ package dev.obscura.cli;
 
 import dev.obscura.data.LabelledImages;
 import dev.obscura.data.MnistData;
+import dev.obscura.federated.fl.Aggregation;
 import dev.obscura.federated.fl.Client;
+import dev.obscura.federated.fl.DpFedAvg;
 import dev.obscura.federated.fl.FederatedAveraging;
 import dev.obscura.federated.fl.FederatedResult;
 import dev.obscura.federated.fl.Partitions;
 import dev.obscura.federated.fl.RoundListener;
 import dev.obscura.federated.fl.RoundReport;
+import dev.obscura.federated.fl.SecureAggregation;
+import dev.obscura.federated.fl.WeightedAverage;
 import dev.obscura.federated.worker.LocalTraining;
 import dev.obscura.federated.worker.LocalWorkers;
 import dev.obscura.federated.worker.ModelSpec;
@@ -18,6 +22,7 @@ import dev.obscura.federated.worker.Workers;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.privacy.PrivacySpent;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,8 +52,15 @@ import picocli.CommandLine.Option;
             + " --non-iid (each worker two shards of sorted digits). Remote: --config FILE names the workers, each"
             + " started with `obscura worker --config FILE --name NAME --shard I/N`; their images never come here.",
         "",
+        "--secure-agg sums the updates by secure aggregation (Bonawitz et al., CCS 2017): each worker masks its"
+            + " update, and the coordinator learns only their sum. --dp-epsilon or --dp-noise train with DP-FedAvg"
+            + " (McMahan et al., ICLR 2018): each worker's update is clipped to --clip at the worker, weighted"
+            + " equally, and Gaussian noise is added to the sum once per round; the privacy spent is printed after"
+            + " every round. With both, the coordinator sees the sum before the noise (docs/PRIVACY.md).",
+        "",
         "Example:",
         "  obscura fl --workers 10 --rounds 5",
+        "  obscura fl --workers 10 --rounds 5 --secure-agg --dp-epsilon 8 --clip 1",
         ""})
 final class FlCommand implements Runnable {
     /** The name of the MNIST training part a worker holds. */
@@ -129,6 +141,34 @@ final class FlCommand implements Runnable {
         description = "Save the final model here (default: not saved).")
     private Path modelFile;
 
+    @Option(names = "--secure-agg", description = "Sum the updates by secure aggregation (Bonawitz et al. pairwise"
+        + " masking across the workers): the coordinator learns only the sum. Needs 2 or more workers per round.")
+    private boolean secureAgg;
+
+    @CommandLine.ArgGroup(exclusive = false, heading = "%nDifferential privacy (DP-FedAvg, user level):%n")
+    private DpOptions dp;
+
+    /** The DP-FedAvg options (McMahan et al., ICLR 2018; docs/PRIVACY.md). */
+    static final class DpOptions {
+        @Option(names = "--dp-epsilon", paramLabel = "E",
+            description = "Train with DP-FedAvg, calibrating the noise so that all the rounds spend at most this"
+                + " epsilon.")
+        private Double epsilon;
+
+        @Option(names = "--dp-noise", paramLabel = "SIGMA",
+            description = "Train with DP-FedAvg at this noise multiplier (instead of --dp-epsilon).")
+        private Double noise;
+
+        @Option(names = "--dp-delta", paramLabel = "D", defaultValue = "1e-5",
+            description = "The delta of the reported (epsilon, delta) (default: ${DEFAULT-VALUE}; keep it below"
+                + " 1/workers).")
+        private double delta = 1e-5;
+
+        @Option(names = "--clip", paramLabel = "C", defaultValue = "1.0",
+            description = "Clip each worker's update to this L2 norm, at the worker (default: ${DEFAULT-VALUE}).")
+        private double clip = 1.0;
+    }
+
     @CommandLine.Mixin
     private DataOptions dataOptions;
 
@@ -144,6 +184,23 @@ final class FlCommand implements Runnable {
             + MnistCommand.MAX_BATCH);
         MnistCommand.check(cmd, limit >= 1 && testLimit >= 1, "--limit and --test-limit must be at least 1");
         MnistCommand.check(cmd, parallel >= 0, "--parallel must be 0 or more");
+        if (dp != null) {
+            MnistCommand.check(cmd, dp.epsilon != null || dp.noise != null,
+                "give --dp-epsilon or --dp-noise with the other differential privacy options");
+            MnistCommand.check(cmd, dp.epsilon == null || dp.noise == null,
+                "give only one of --dp-epsilon and --dp-noise");
+            MnistCommand.check(cmd, dp.epsilon == null || dp.epsilon > 0 && Double.isFinite(dp.epsilon),
+                "--dp-epsilon must be a positive number, epsilon=" + dp.epsilon);
+            MnistCommand.check(cmd, dp.noise == null || dp.noise > 0 && Double.isFinite(dp.noise),
+                "--dp-noise must be a positive number, noise=" + dp.noise);
+            MnistCommand.check(cmd, dp.delta > 0 && dp.delta < 1, "--dp-delta must be in (0, 1), delta=" + dp.delta);
+            MnistCommand.check(cmd, dp.clip > 0 && Double.isFinite(dp.clip),
+                "--clip must be a positive number, clip=" + dp.clip);
+        }
+        if (secureAgg && config == null) {
+            MnistCommand.check(cmd, FederatedAveraging.sampleSize(fraction, workers) >= 2,
+                "--secure-agg needs 2 or more workers per round: raise --fraction or --workers");
+        }
         final Duration timeout;
         try {
             timeout = dev.obscura.network.Units.duration(roundTimeout);
@@ -173,20 +230,74 @@ final class FlCommand implements Runnable {
                 final Worker w = all.get(i);
                 clients.add(new Client(w, split != null ? w.send(split.get(i)) : w.dataset(DATASET)));
             }
+            final Aggregation aggregation = aggregation(all.size(), timeout);
             out.printf("MnistCnn (%,d parameters), %d rounds, %d local epoch(s), fraction %s, batch %d, lr %s,"
                 + " momentum %s, weight decay %s, test on %,d images%n", model.parameterCount(), rounds, localEpochs,
                 fraction, batch, learningRate, momentum, weightDecay, data.test().count());
+            out.println("Aggregation: " + describe(aggregation));
             out.flush();
             final FederatedResult result = FederatedAveraging.builder().model(model).initSeed(seed).rounds(rounds)
                 .fraction(fraction).localTraining(training).roundTimeout(timeout).sampleSeed(seed)
                 .parallelism(parallel > 0 ? parallel : config == null ? Runtime.getRuntime().availableProcessors() : 0)
-                .testSet(data.test()).listener(new Shown(out, rounds)).build().run(clients);
+                .aggregation(aggregation).testSet(data.test()).listener(new Shown(out, rounds)).build().run(clients);
             summary(result, out);
+            out.println("Aggregation: " + describe(aggregation));
+            if (aggregation instanceof DpFedAvg d) {
+                final PrivacySpent spent = d.spent();
+                out.printf("Privacy spent: epsilon = %.4f at delta = %s after %d rounds (user level; noise multiplier"
+                    + " %.4f, clip %s, q = %.4f, Renyi order %s)%n", spent.epsilon(), spent.delta(), d.rounds(),
+                    d.noiseMultiplier(), d.clipNorm(), d.sampleRate(), spent.order());
+            } else {
+                out.println("Privacy spent: no differential privacy (give --dp-epsilon or --dp-noise)");
+            }
             if (modelFile != null) {
                 ModelFile.write(result.model(), modelFile);
                 out.println("Model saved to " + modelFile.toAbsolutePath());
             }
         }
+    }
+
+    /**
+     * The aggregation the options ask for, for {@code total} workers: weighted averaging, secure aggregation,
+     * DP-FedAvg on either; every bad combination refused here, before any training.
+     */
+    private Aggregation aggregation(final int total, final Duration timeout) {
+        final CommandLine cmd = spec.commandLine();
+        final int perRound = FederatedAveraging.sampleSize(fraction, total);
+        MnistCommand.check(cmd, !secureAgg || perRound >= 2 && perRound <= 255,
+            "--secure-agg needs 2 to 255 workers per round, workers per round=" + perRound);
+        final SecureAggregation secure = secureAgg ? new SecureAggregation(SecureAggregation.DEFAULT_FRAC_BITS,
+            timeout) : null;
+        if (dp == null) {
+            return secure != null ? secure : new WeightedAverage();
+        }
+        final double q = (double) perRound / total;
+        try {
+            final double sigma = dp.noise != null ? dp.noise
+                : DpFedAvg.noiseMultiplierFor(dp.epsilon, dp.delta, q, rounds);
+            final DpFedAvg.Builder b = DpFedAvg.builder().clipNorm(dp.clip).noiseMultiplier(sigma).delta(dp.delta)
+                .workers(total, perRound);
+            return (secure != null ? b.secure(secure) : b).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "differential privacy: " + e.getMessage());
+        }
+    }
+
+    /** One line on who sees what. */
+    private String describe(final Aggregation a) {
+        if (a instanceof DpFedAvg d) {
+            return String.format("DP-FedAvg (McMahan et al. 2018), %s: updates clipped to %s at each worker,"
+                + " discrete Gaussian noise of std %.4f (noise multiplier %.4f%s) added to the sum, divided by %d"
+                + " workers per round (q = %.4f)%s", secureAgg ? "sum by secure aggregation" : "sum at the coordinator",
+                d.clipNorm(), d.noiseStdDev(), d.noiseMultiplier(), dp.epsilon != null ? ", calibrated for epsilon "
+                + dp.epsilon + " at delta " + dp.delta + " over " + rounds + " rounds" : "", d.expectedWorkers(),
+                d.sampleRate(), secureAgg ? "; the coordinator sees only the sum, before the noise" : "");
+        }
+        if (a instanceof SecureAggregation) {
+            return "secure aggregation (Bonawitz et al. 2017, pairwise masks, Shamir recovery of dropped workers):"
+                + " the coordinator learns only the sum of n_k * update_k";
+        }
+        return "weighted average at the coordinator (it sees every update)";
     }
 
     private Workers inProcess(final LabelledImages train, final PrintWriter out) {
@@ -210,12 +321,13 @@ final class FlCommand implements Runnable {
 
     private static void summary(final FederatedResult result, final PrintWriter out) {
         final Tables table = new Tables("round", "test acc", "train loss", "workers", "dropped", "time",
-            "MB per worker");
+            "MB per worker", "epsilon");
         for (final RoundReport r : result.rounds()) {
             table.row(Integer.toString(r.round()), String.format("%.2f%%", 100 * r.testAccuracy()),
                 String.format("%.4f", r.trainLoss()), r.aggregated().size() + "/" + r.sampled().size(),
                 r.dropped().isEmpty() ? "-" : String.join(" ", r.dropped().keySet()), Tables.duration(r.seconds()),
-                String.format("%.2f", r.bytesPerClient() / 1e6));
+                String.format("%.2f", r.bytesPerClient() / 1e6),
+                r.privacy() == null ? "-" : String.format("%.4f", r.privacy().epsilon()));
         }
         out.println();
         table.print(out);
@@ -252,9 +364,10 @@ final class FlCommand implements Runnable {
         @Override
         public void roundDone(final RoundReport r) {
             progress.close();
-            out.printf("round %d/%d: test accuracy %.2f%%, train loss %.4f, %d/%d workers, %s, %.2f MB per worker%n",
+            out.printf("round %d/%d: test accuracy %.2f%%, train loss %.4f, %d/%d workers, %s, %.2f MB per worker%s%n",
                 r.round(), rounds, 100 * r.testAccuracy(), r.trainLoss(), r.aggregated().size(), r.sampled().size(),
-                Tables.duration(r.seconds()), r.bytesPerClient() / 1e6);
+                Tables.duration(r.seconds()), r.bytesPerClient() / 1e6, r.privacy() == null ? ""
+                    : String.format(", epsilon %.4f (delta %s)", r.privacy().epsilon(), r.privacy().delta()));
             out.flush();
         }
     }
