@@ -10,16 +10,20 @@ import dev.obscura.federated.worker.FlatParameters;
 import dev.obscura.federated.worker.LocalTraining;
 import dev.obscura.federated.worker.LocalWorkers;
 import dev.obscura.federated.worker.ModelSpec;
+import dev.obscura.federated.worker.LoopbackWorkers;
 import dev.obscura.federated.worker.RemoteTensor;
+import dev.obscura.federated.worker.RemoteWorkers;
 import dev.obscura.federated.worker.Worker;
 import dev.obscura.federated.worker.WorkerException;
 import dev.obscura.federated.secagg.RoundSetup;
 import dev.obscura.nn.engine.PlainTensor;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Secure aggregation inside federated averaging, on in-process workers (the same bytes as remote ones): the
@@ -204,6 +208,52 @@ final class SecureAggregationTest {
             final WorkerException e = assertThrows(WorkerException.class,
                 () -> w.secureAggregationStep(setup.roundId(), setup.encode()));
             assertTrue(e.getMessage().contains("runs no secure aggregation round"), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldRunAcrossRemoteWorkersOverMutualTls(@TempDir final Path dir) {
+        final float[][] values = values(3, 9);
+        final int[] samples = {4, 5, 6};
+        try (LoopbackWorkers servers = LoopbackWorkers.start(dir, "a", "b", "c");
+             RemoteWorkers remote = servers.connect()) {
+            final List<LocalUpdate> updates = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                final Worker w = remote.all().get(k);
+                updates.add(new LocalUpdate(w, w.send(new PlainTensor(values[k].clone(), LENGTH)), samples[k], 0));
+            }
+            final AggregatedUpdate r = new SecureAggregation().aggregate(updates, LENGTH);
+            final float[] expected = weightedMean(values, samples);
+            for (int i = 0; i < LENGTH; i++) {
+                assertEquals(expected[i], r.mean()[i], 1e-5f, "element " + i);
+            }
+            assertEquals(List.of("a", "b", "c"), r.workers());
+        }
+    }
+
+    @Test
+    void shouldRefuseMalformedSecureAggregationRequests() {
+        try (LocalWorkers workers = workers(2)) {
+            final Worker w = workers.get("w0");
+            final RoundSetup setup = RoundSetup.create(new int[] {0, 1}, 2, LENGTH);
+            final RemoteTensor short_ = w.send(new PlainTensor(new float[3], 3));
+            final WorkerException length = assertThrows(WorkerException.class,
+                () -> short_.beginSecureAggregation(setup, 0, 1, 0, 16, Duration.ofSeconds(5)));
+            assertTrue(length.getMessage().contains("has 3 values"), length.getMessage());
+            final RemoteTensor t = w.send(new PlainTensor(new float[LENGTH], LENGTH));
+            final WorkerException weight = assertThrows(WorkerException.class,
+                () -> t.beginSecureAggregation(setup, 0, -1, 0, 16, Duration.ofSeconds(5)));
+            assertTrue(weight.getMessage().contains("weight must be"), weight.getMessage());
+            final RemoteTensor u = w.send(new PlainTensor(new float[LENGTH], LENGTH));
+            final WorkerException invited = assertThrows(WorkerException.class,
+                () -> u.beginSecureAggregation(setup, 7, 1, 0, 16, Duration.ofSeconds(5)));
+            assertTrue(invited.getMessage().contains("not invited"), invited.getMessage());
+            final WorkerException garbage = assertThrows(WorkerException.class,
+                () -> w.secureAggregationStep(setup.roundId(), new byte[] {1, 2, 3}));
+            assertTrue(garbage.getMessage().contains("runs no secure aggregation round"), garbage.getMessage());
+            assertEquals(0, workers.secureAggregationRounds("w0"));
+            // The worker goes on.
+            assertEquals(3, w.send(new PlainTensor(new float[] {1, 2, 3}, 3)).get().data().length);
         }
     }
 
