@@ -64,7 +64,7 @@ public final class DpFedAvg implements Aggregation {
     private final int clients;
     private final int perRound;
     private final FixedPoint encoding;
-    private final SecureAggregation secure;
+    private final SecureSum secure;
     private final Backend backend;
     private final RdpAccountant accountant = new RdpAccountant();
 
@@ -99,7 +99,12 @@ public final class DpFedAvg implements Aggregation {
 
     @Override
     public String name() {
-        return secure != null ? "dp-fedavg+secure-aggregation" : "dp-fedavg";
+        return secure != null ? "dp-fedavg+" + secure.name() : "dp-fedavg";
+    }
+
+    /** The secure sum the noise is added to, or {@code null} when the coordinator sums in the clear. */
+    public SecureSum secureSum() {
+        return secure;
     }
 
     /** The clip norm C. */
@@ -206,7 +211,7 @@ public final class DpFedAvg implements Aggregation {
         private int clients;
         private int perRound;
         private int fracBits = DEFAULT_FRAC_BITS;
-        private SecureAggregation secure;
+        private SecureSum secure;
 
         private Builder() {
         }
@@ -262,8 +267,11 @@ public final class DpFedAvg implements Aggregation {
             return this;
         }
 
-        /** Forms the sum by secure aggregation (default: plainly, at the coordinator). */
-        public Builder secure(final SecureAggregation s) {
+        /**
+         * Forms the sum by secure aggregation, {@link SecureAggregation} or {@link AdditiveAggregation} (default:
+         * plainly, at the coordinator).
+         */
+        public Builder secure(final SecureSum s) {
             this.secure = Objects.requireNonNull(s, "secure");
             return this;
         }

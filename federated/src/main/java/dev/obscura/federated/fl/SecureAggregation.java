@@ -57,7 +57,7 @@ import java.util.function.Supplier;
  *
  * <p>Needs at least two updates per round (a sum of one is that update). Stateless between rounds; thread-safe.
  */
-public final class SecureAggregation implements Aggregation {
+public final class SecureAggregation implements SecureSum {
     /** Fractional bits of the grid unless told otherwise: 2^-20 of precision on {@code n_k Δ_k}. */
     public static final int DEFAULT_FRAC_BITS = 20;
     /** How long a stage waits for its workers unless told otherwise. */
@@ -107,6 +107,7 @@ public final class SecureAggregation implements Aggregation {
     }
 
     /** Fractional bits of the grid. */
+    @Override
     public int fracBits() {
         return fracBits;
     }
@@ -116,12 +117,6 @@ public final class SecureAggregation implements Aggregation {
         return stageTimeout;
     }
 
-    @Override
-    public AggregatedUpdate aggregate(final List<LocalUpdate> updates, final int parameters) {
-        final FixedPointSum s = sum(updates, parameters, 0);
-        return new AggregatedUpdate(s.divided(s.samples()), Math.toIntExact(s.samples()), s.workers(), s.dropped());
-    }
-
     /**
      * The sum of {@code updates} on the grid, by one round of secure aggregation. With {@code clip == 0} each worker
      * contributes {@code n_k Δ_k}; with {@code clip > 0} it contributes {@code Δ_k} clipped to L2 norm {@code clip}
@@ -129,6 +124,7 @@ public final class SecureAggregation implements Aggregation {
      *
      * @throws IllegalStateException when fewer than two updates are given, or fewer than t workers answer a stage
      */
+    @Override
     public FixedPointSum sum(final List<LocalUpdate> updates, final int parameters, final double clip) {
         final int n = updates.size();
         if (n < 2 || n > WireFormat.MAX_CLIENTS) {

@@ -296,6 +296,30 @@ public final class RemoteTensor extends RemoteObject {
         return advertise;
     }
 
+    /**
+     * Makes this tensor, a flat update, client {@code client}'s input of the additive secure-aggregation round
+     * {@code setup}: its worker encodes it (as {@link #beginSecureAggregation} does), shares it additively among the
+     * round's aggregators ({@link dev.obscura.federated.secagg.AdditiveSharer}) and sends each share straight to its
+     * aggregator worker, {@code aggregators.get(j)} for aggregator j; this caller sees no share. This reference is
+     * spent.
+     *
+     * @throws WorkerException when the worker refuses or an aggregator does not take its share
+     */
+    public void shareAdditively(final dev.obscura.federated.secagg.AdditiveRoundSetup setup, final int client,
+                                final double weight, final double clip, final int fracBits,
+                                final List<String> aggregators) {
+        requireLive();
+        final byte[] frame = setup.encode();
+        try {
+            worker().call(WorkerProtocol.ADDITIVE_SHARE, w -> {
+                w.blob(frame).i32(client).i64(id()).f64(weight).f64(clip).i32(fracBits).i32(aggregators.size());
+                aggregators.forEach(w::string);
+            }).end();
+        } finally {
+            left("became the input of a secure aggregation round");
+        }
+    }
+
     @Override
     public String toString() {
         return "RemoteTensor[" + worker().name() + ":" + id() + ", shape=" + Shapes.toString(shape)

@@ -2,6 +2,12 @@ package dev.obscura.federated.worker;
 
 import dev.obscura.backend.Backend;
 import dev.obscura.backend.Backends;
+import dev.obscura.federated.secagg.AdditiveAggregator;
+import dev.obscura.federated.secagg.AdditiveRoundSetup;
+import dev.obscura.federated.secagg.AdditiveShare;
+import dev.obscura.federated.secagg.AdditiveSharer;
+import dev.obscura.federated.secagg.AggregatorSum;
+import dev.obscura.federated.secagg.ContributorSet;
 import dev.obscura.federated.secagg.KeyDirectory;
 import dev.obscura.federated.secagg.RoundIds;
 import dev.obscura.federated.secagg.RoundSetup;
@@ -13,9 +19,12 @@ import dev.obscura.privacy.ClippedSum;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A worker's part in secure aggregation ({@link WorkerProtocol}, the {@code SECAGG_} requests and
@@ -44,6 +53,7 @@ final class SecAggRequests {
 
     private final WorkerNode node;
     private final Map<Long, Round> rounds = new HashMap<>();
+    private final Map<Long, Aggregating> aggregating = new HashMap<>();
     private Backend backend;
 
     SecAggRequests(final WorkerNode node) {
@@ -70,14 +80,170 @@ final class SecAggRequests {
         }
     }
 
-    void handle(final int op, final WireReader in, final WireWriter out) {
+    void handle(final int op, final String caller, final WireReader in, final WireWriter out) {
         expire();
         switch (op) {
             case WorkerProtocol.CLIP_NORM -> clipNorm(in.i64("id"), in.f64("clip norm"), out);
             case WorkerProtocol.SECAGG_BEGIN -> begin(in, out);
             case WorkerProtocol.SECAGG_STEP -> step(in.i64("round"), in.blob("frame", MAX_FRAME), out);
             case WorkerProtocol.SECAGG_END -> end(in.i64("round"));
+            case WorkerProtocol.ADDITIVE_AGGREGATE -> aggregate(in);
+            case WorkerProtocol.ADDITIVE_SHARE -> share(in);
+            case WorkerProtocol.ADDITIVE_RECEIVE -> receive(caller, in.i64("round"), in.blob("share", MAX_FRAME));
+            case WorkerProtocol.ADDITIVE_REPORT -> out.blob(aggregator(in.i64("round")).aggregator.report().encode());
+            case WorkerProtocol.ADDITIVE_SUM -> sum(in.i64("round"), in.blob("contributors", MAX_FRAME), out);
             default -> throw new IllegalStateException("not a secure-aggregation request, op=" + op);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- the additive route
+
+    /** An aggregator's state in one additive round, and which worker each client id is. */
+    private static final class Aggregating {
+        final AdditiveAggregator aggregator;
+        final Map<Integer, String> clientWorkers;
+        final long deadlineNanos;
+
+        Aggregating(final AdditiveAggregator aggregator, final Map<Integer, String> clientWorkers,
+                    final long deadlineNanos) {
+            this.aggregator = aggregator;
+            this.clientWorkers = clientWorkers;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    /** ADDITIVE_AGGREGATE: this worker becomes aggregator j of the round. */
+    private void aggregate(final WireReader in) {
+        final AdditiveRoundSetup setup = additiveSetup(in.blob("setup", MAX_FRAME));
+        final int index = in.i32("aggregator");
+        final int n = in.count("clients", AdditiveRoundSetup.MAX_CLIENTS, 8);
+        final Map<Integer, String> clientWorkers = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            final int client = in.i32("client");
+            clientWorkers.put(client, in.string("worker"));
+        }
+        final long timeoutMillis = timeout(in.i64("time-out"));
+        if (aggregating.containsKey(setup.roundId()) || rounds.containsKey(setup.roundId())) {
+            throw new IllegalStateException("worker " + node.name + " already runs secure aggregation round "
+                + RoundIds.format(setup.roundId()));
+        }
+        final AdditiveAggregator a = new AdditiveAggregator(setup, index, backend());
+        aggregating.put(setup.roundId(), new Aggregating(a, clientWorkers,
+            System.nanoTime() + timeoutMillis * 1_000_000L));
+        node.later(Duration.ofMillis(timeoutMillis), this::expire);
+    }
+
+    /**
+     * ADDITIVE_SHARE: this worker's update, encoded as for SECAGG_BEGIN, shared among the k aggregators
+     * ({@link AdditiveSharer}: any k - 1 shares are independent of it), each share sent straight to its aggregator
+     * worker. The update tensor is taken out of the store whatever happens: its values never leave unshared.
+     */
+    private void share(final WireReader in) {
+        final AdditiveRoundSetup setup = additiveSetup(in.blob("setup", MAX_FRAME));
+        final int client = in.i32("client");
+        final long updateId = in.i64("update");
+        final double weight = in.f64("weight");
+        final double clip = in.f64("clip norm");
+        final int fracBits = in.i32("fractional bits");
+        final int k = in.count("aggregators", AdditiveRoundSetup.MAX_AGGREGATORS, 1);
+        final String[] aggregators = new String[k];
+        for (int j = 0; j < k; j++) {
+            aggregators[j] = in.string("aggregator");
+        }
+        if (k != setup.aggregators()) {
+            throw new IllegalArgumentException("the round has " + setup.aggregators() + " aggregators, names given="
+                + k);
+        }
+        checkEncoding(weight, clip, fracBits);
+        final Held.Tensor h = node.store.get(updateId, Held.Tensor.class, "tensor");
+        if (h.value().data().length != setup.vectorLength()) {
+            throw new IllegalArgumentException("update " + updateId + " has " + h.value().data().length
+                + " values, the round sums vectors of " + setup.vectorLength());
+        }
+        final long[] input = encode(h.value().data(), weight, clip, new FixedPoint(fracBits), updateId);
+        node.store.free(updateId);
+        final List<AdditiveShare> shares;
+        try (RingTensor x = RingTensor.of(input, input.length)) {
+            try {
+                shares = AdditiveSharer.share(setup, client, x, backend());
+            } finally {
+                x.fill(0);
+                Arrays.fill(input, 0);
+            }
+        }
+        // One share to each aggregator, each waited for at most the worker's time-out.
+        final List<CompletableFuture<byte[]>> sent = new ArrayList<>(k);
+        for (final AdditiveShare sh : shares) {
+            final byte[] frame = sh.encode();
+            final WireWriter w = WorkerProtocol.request(WorkerProtocol.ADDITIVE_RECEIVE, new long[0])
+                .i64(setup.roundId()).blob(frame);
+            Arrays.fill(frame, (byte) 0);
+            sent.add(node.context.peers.apply(aggregators[sh.aggregator()]).call(w.toBytes(), node.context.timeout));
+        }
+        for (int j = 0; j < k; j++) {
+            TensorRequests.await(sent.get(j), aggregators[shares.get(j).aggregator()], node.context.timeout);
+        }
+    }
+
+    /** ADDITIVE_RECEIVE: a client's share, accepted only from the worker the round names for that client. */
+    private void receive(final String caller, final long roundId, final byte[] frame) {
+        final Aggregating a = aggregator(roundId);
+        if (!(SecAggMessage.decode(frame) instanceof AdditiveShare share)) {
+            throw WireReader.malformed("ADDITIVE_RECEIVE needs an AdditiveShare frame");
+        }
+        Arrays.fill(frame, (byte) 0);
+        // The transport authenticated the caller; the round says which client id that worker may send as.
+        if (!caller.equals(a.clientWorkers.get(share.sender()))) {
+            throw new IllegalArgumentException("worker " + caller + " may not send the share of client "
+                + share.sender() + ", round=" + RoundIds.format(roundId));
+        }
+        a.aggregator.receive(share.sender(), share);
+    }
+
+    /** ADDITIVE_SUM: z_j over the combiner's contributor set; the aggregator's part ends here. */
+    private void sum(final long roundId, final byte[] frame, final WireWriter out) {
+        final Aggregating a = aggregator(roundId);
+        if (!(SecAggMessage.decode(frame) instanceof ContributorSet set)) {
+            throw WireReader.malformed("ADDITIVE_SUM needs a ContributorSet frame");
+        }
+        final AggregatorSum z = a.aggregator.sum(set);
+        aggregating.remove(roundId);
+        out.blob(z.encode());
+    }
+
+    private Aggregating aggregator(final long roundId) {
+        final Aggregating a = aggregating.get(roundId);
+        if (a == null) {
+            throw new IllegalStateException("worker " + node.name + " aggregates no additive round "
+                + RoundIds.format(roundId) + " (it ended, timed out or never began)");
+        }
+        return a;
+    }
+
+    private static AdditiveRoundSetup additiveSetup(final byte[] frame) {
+        if (!(SecAggMessage.decode(frame) instanceof AdditiveRoundSetup setup)) {
+            throw WireReader.malformed("needs an AdditiveRoundSetup frame");
+        }
+        return setup;
+    }
+
+    private static long timeout(final long millis) {
+        if (millis < 1 || millis > MAX_TIMEOUT.toMillis()) {
+            throw new IllegalArgumentException("time-out must be 1 ms to 1 day, timeout=" + millis + " ms");
+        }
+        return millis;
+    }
+
+    private static void checkEncoding(final double weight, final double clip, final int fracBits) {
+        if (!(weight > 0 && weight <= MAX_WEIGHT)) {
+            throw new IllegalArgumentException("weight must be in (0, 2^30], weight=" + weight);
+        }
+        if (clip != 0) {
+            checkClip(clip);
+        }
+        if (fracBits < 0 || fracBits > FixedPoint.MAX_FRAC_BITS) {
+            throw new IllegalArgumentException("fractional bits must be in [0, " + FixedPoint.MAX_FRAC_BITS
+                + "], fracBits=" + fracBits);
         }
     }
 
@@ -125,19 +291,8 @@ final class SecAggRequests {
         if (rounds.containsKey(setup.roundId())) {
             throw new IllegalStateException("worker " + node.name + " already runs secure aggregation round " + round);
         }
-        if (!(weight > 0 && weight <= MAX_WEIGHT)) {
-            throw new IllegalArgumentException("weight must be in (0, 2^30], weight=" + weight);
-        }
-        if (clip != 0) {
-            checkClip(clip);
-        }
-        if (fracBits < 0 || fracBits > FixedPoint.MAX_FRAC_BITS) {
-            throw new IllegalArgumentException("fractional bits must be in [0, " + FixedPoint.MAX_FRAC_BITS
-                + "], fracBits=" + fracBits);
-        }
-        if (timeoutMillis < 1 || timeoutMillis > MAX_TIMEOUT.toMillis()) {
-            throw new IllegalArgumentException("time-out must be 1 ms to 1 day, timeout=" + timeoutMillis + " ms");
-        }
+        checkEncoding(weight, clip, fracBits);
+        timeout(timeoutMillis);
         final Held.Tensor h = node.store.get(updateId, Held.Tensor.class, "tensor");
         if (h.value().data().length != setup.vectorLength()) {
             throw new IllegalArgumentException("update " + updateId + " has " + h.value().data().length
@@ -229,6 +384,7 @@ final class SecAggRequests {
     }
 
     private void end(final long roundId) {
+        aggregating.remove(roundId);
         final Round r = rounds.remove(roundId);
         if (r != null) {
             r.wipe();
@@ -245,17 +401,19 @@ final class SecAggRequests {
             }
             return false;
         });
+        aggregating.values().removeIf(a -> now - a.deadlineNanos >= 0);
     }
 
     /** Drops every round (the worker stops). */
     void clear() {
         rounds.values().forEach(Round::wipe);
         rounds.clear();
+        aggregating.clear();
     }
 
     /** Rounds whose state this worker holds (for tests). */
     int activeRounds() {
-        return rounds.size();
+        return rounds.size() + aggregating.size();
     }
 
     private Backend backend() {

@@ -155,7 +155,9 @@ final class WorkerNode implements AutoCloseable {
                 WorkerProtocol.SHARE_INPUT, WorkerProtocol.SHARE_COMPUTE, WorkerProtocol.SHARE_GET,
                 WorkerProtocol.SHARED_MODEL_PUT, WorkerProtocol.SHARED_FORWARD -> secure.handle(op, in, out);
             case WorkerProtocol.CLIP_NORM, WorkerProtocol.SECAGG_BEGIN, WorkerProtocol.SECAGG_STEP,
-                WorkerProtocol.SECAGG_END -> secAgg.handle(op, in, out);
+                WorkerProtocol.SECAGG_END, WorkerProtocol.ADDITIVE_AGGREGATE, WorkerProtocol.ADDITIVE_SHARE,
+                WorkerProtocol.ADDITIVE_RECEIVE, WorkerProtocol.ADDITIVE_REPORT,
+                WorkerProtocol.ADDITIVE_SUM -> secAgg.handle(op, caller, in, out);
             default -> throw WireReader.malformed("unknown op, op=" + op + " (caller " + caller + ")");
         }
     }

@@ -90,11 +90,16 @@ final class DpFedAvgTest {
         // Noise far below the grid's resolution of the test: the mean is the clipped sum over m.
         final int length = 300;
         final float[][] values = {random(length, 10, 3), random(length, 10, 4), random(length, 0.001, 5)};
-        for (final boolean secure : new boolean[] {false, true}) {
-            try (LocalWorkers workers = workers(3)) {
+        for (final String secure : new String[] {"plain", "pairwise", "additive"}) {
+            try (LocalWorkers workers = workers(5)) {
                 final DpFedAvg.Builder b = DpFedAvg.builder().clipNorm(1).noiseMultiplier(1e-4).delta(1e-5)
                     .workers(3, 3);
-                final DpFedAvg dp = (secure ? b.secure(new SecureAggregation()) : b).build();
+                final DpFedAvg dp = (switch (secure) {
+                    case "pairwise" -> b.secure(new SecureAggregation());
+                    case "additive" -> b.secure(new AdditiveAggregation(List.of(workers.get("w3"),
+                        workers.get("w4"))));
+                    default -> b;
+                }).build();
                 final AggregatedUpdate r = dp.aggregate(updates(workers, values), length);
                 final double[] expected = new double[length];
                 for (final float[] v : values) {

@@ -182,6 +182,46 @@ final class SecureAggregationTest {
     }
 
     @Test
+    void shouldGiveTheWeightedAverageByAdditiveSharingAmongAggregatorWorkers() throws Exception {
+        final float[][] values = values(3, 12);
+        final int[] samples = {30, 1, 9};
+        try (LocalWorkers workers = workers(5)) {
+            final AdditiveAggregation additive = new AdditiveAggregation(List.of(workers.get("w3"),
+                workers.get("w4")));
+            final AggregatedUpdate r = additive.aggregate(updates(workers, values, samples), LENGTH);
+            final float[] expected = weightedMean(values, samples);
+            for (int i = 0; i < LENGTH; i++) {
+                assertEquals(expected[i], r.mean()[i], 1e-5f, "element " + i);
+            }
+            assertEquals(List.of("w0", "w1", "w2"), r.workers());
+            assertEquals(40, r.samples());
+            assertNoStateLeft(workers, "w0", "w1", "w2", "w3", "w4");
+            for (final Worker w : workers.all()) {
+                w.flush();
+                assertEquals(0, w.objects().size(), "nothing is left at " + w.name());
+            }
+            // A client that is gone before it shares is left out; the rest are summed.
+            final List<LocalUpdate> second = updates(workers, values, samples);
+            workers.kill("w1");
+            final AggregatedUpdate without = additive.aggregate(second, LENGTH);
+            assertEquals(List.of("w0", "w2"), without.workers());
+            assertTrue(without.dropped().containsKey("w1"), "dropped=" + without.dropped());
+            final float[] expected2 = weightedMean(values, samples, 1);
+            for (int i = 0; i < LENGTH; i++) {
+                assertEquals(expected2[i], without.mean()[i], 1e-5f, "element " + i);
+            }
+            // Every aggregator must answer.
+            final List<LocalUpdate> third = List.of(workers.get("w0").send(new PlainTensor(values[0].clone(), LENGTH)),
+                workers.get("w2").send(new PlainTensor(values[2].clone(), LENGTH))).stream()
+                .map(t -> new LocalUpdate(t.worker(), t, 1, 0)).toList();
+            workers.kill("w4");
+            final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> additive.aggregate(third, LENGTH));
+            assertTrue(e.getMessage().contains("aggregator w4"), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldRefuseFewerThanTwoUpdates() {
         try (LocalWorkers workers = workers(1)) {
             final IllegalStateException e = assertThrows(IllegalStateException.class, () -> new SecureAggregation()
