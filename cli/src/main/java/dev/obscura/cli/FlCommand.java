@@ -2,6 +2,7 @@ package dev.obscura.cli;
 
 import dev.obscura.data.LabelledImages;
 import dev.obscura.data.MnistData;
+import dev.obscura.federated.fl.AdditiveAggregation;
 import dev.obscura.federated.fl.Aggregation;
 import dev.obscura.federated.fl.Client;
 import dev.obscura.federated.fl.DpFedAvg;
@@ -11,6 +12,7 @@ import dev.obscura.federated.fl.Partitions;
 import dev.obscura.federated.fl.RoundListener;
 import dev.obscura.federated.fl.RoundReport;
 import dev.obscura.federated.fl.SecureAggregation;
+import dev.obscura.federated.fl.SecureSum;
 import dev.obscura.federated.fl.WeightedAverage;
 import dev.obscura.federated.worker.LocalTraining;
 import dev.obscura.federated.worker.LocalWorkers;
@@ -63,6 +65,9 @@ import picocli.CommandLine.Option;
         "  obscura fl --workers 10 --rounds 5 --secure-agg --dp-epsilon 8 --clip 1",
         ""})
 final class FlCommand implements Runnable {
+    /** The name prefix of in-process aggregator workers. */
+    private static final String AGGREGATOR = "aggregator-";
+
     /** The name of the MNIST training part a worker holds. */
     static final String DATASET = "mnist";
 
@@ -141,9 +146,23 @@ final class FlCommand implements Runnable {
         description = "Save the final model here (default: not saved).")
     private Path modelFile;
 
-    @Option(names = "--secure-agg", description = "Sum the updates by secure aggregation (Bonawitz et al. pairwise"
-        + " masking across the workers): the coordinator learns only the sum. Needs 2 or more workers per round.")
-    private boolean secureAgg;
+    @Option(names = "--secure-agg", paramLabel = "pairwise|additive", arity = "0..1", fallbackValue = "pairwise",
+        description = {"Sum the updates by secure aggregation: the coordinator learns only the sum. Needs 2 or more"
+            + " workers per round.",
+            "pairwise (the default): Bonawitz et al. pairwise masking across the workers, dropped workers recovered.",
+            "additive: each worker shares its update among aggregator workers (--aggregators, or --aggregator with"
+                + " --config), who must not all collude."})
+    private String secureAgg;
+
+    @Option(names = "--aggregators", paramLabel = "K", defaultValue = "2",
+        description = "With --secure-agg additive, in-process: K more workers that aggregate (default:"
+            + " ${DEFAULT-VALUE}).")
+    private int aggregatorCount;
+
+    @Option(names = "--aggregator", paramLabel = "NAME",
+        description = "With --secure-agg additive and --config: a worker of the configuration that aggregates"
+            + " (repeat, at least twice); the other workers train.")
+    private List<String> aggregatorNames = new ArrayList<>();
 
     @CommandLine.ArgGroup(exclusive = false, heading = "%nDifferential privacy (DP-FedAvg, user level):%n")
     private DpOptions dp;
@@ -197,7 +216,15 @@ final class FlCommand implements Runnable {
             MnistCommand.check(cmd, dp.clip > 0 && Double.isFinite(dp.clip),
                 "--clip must be a positive number, clip=" + dp.clip);
         }
-        if (secureAgg && config == null) {
+        MnistCommand.check(cmd, secureAgg == null || "pairwise".equals(secureAgg) || "additive".equals(secureAgg),
+            "--secure-agg must be pairwise or additive, secure-agg=" + secureAgg);
+        MnistCommand.check(cmd, additive() || aggregatorNames.isEmpty(),
+            "--aggregator needs --secure-agg additive");
+        MnistCommand.check(cmd, !additive() || config != null || aggregatorCount >= 2 && aggregatorCount <= 64,
+            "--aggregators must be between 2 and 64, aggregators=" + aggregatorCount);
+        MnistCommand.check(cmd, !additive() || config == null || aggregatorNames.size() >= 2,
+            "--secure-agg additive with --config needs two or more --aggregator NAME");
+        if (secureAgg != null && config == null) {
             MnistCommand.check(cmd, FederatedAveraging.sampleSize(fraction, workers) >= 2,
                 "--secure-agg needs 2 or more workers per round: raise --fraction or --workers");
         }
@@ -220,7 +247,17 @@ final class FlCommand implements Runnable {
         final MnistData data = dataOptions.load(config == null ? limit : 1, testLimit, out);
         final ModelSpec model = ModelSpec.of(MnistCnn.create(new PlainEngine(), seed));
         try (Workers pool = config == null ? inProcess(data.train(), out) : remote(out)) {
-            final List<Worker> all = pool.all();
+            final List<Worker> aggregators = new ArrayList<>();
+            final List<Worker> all = new ArrayList<>();
+            for (final Worker w : pool.all()) {
+                // In-process aggregators are the extra workers; remote ones are named.
+                final boolean aggregates = config == null ? w.name().startsWith(AGGREGATOR)
+                    : aggregatorNames.contains(w.name());
+                (aggregates ? aggregators : all).add(w);
+            }
+            MnistCommand.check(cmd, aggregators.size() == (config == null ? additive() ? aggregatorCount : 0
+                : aggregatorNames.size()), "--aggregator names a worker the configuration does not have,"
+                + " aggregators=" + aggregatorNames);
             final List<LabelledImages> split = config != null ? null : nonIid
                 ? Partitions.byLabel(data.train(), all.size(), 2, seed)
                 : Partitions.iid(data.train(), all.size(), seed);
@@ -230,7 +267,7 @@ final class FlCommand implements Runnable {
                 final Worker w = all.get(i);
                 clients.add(new Client(w, split != null ? w.send(split.get(i)) : w.dataset(DATASET)));
             }
-            final Aggregation aggregation = aggregation(all.size(), timeout);
+            final Aggregation aggregation = aggregation(all.size(), aggregators, timeout);
             out.printf("MnistCnn (%,d parameters), %d rounds, %d local epoch(s), fraction %s, batch %d, lr %s,"
                 + " momentum %s, weight decay %s, test on %,d images%n", model.parameterCount(), rounds, localEpochs,
                 fraction, batch, learningRate, momentum, weightDecay, data.test().count());
@@ -261,13 +298,14 @@ final class FlCommand implements Runnable {
      * The aggregation the options ask for, for {@code total} workers: weighted averaging, secure aggregation,
      * DP-FedAvg on either; every bad combination refused here, before any training.
      */
-    private Aggregation aggregation(final int total, final Duration timeout) {
+    private Aggregation aggregation(final int total, final List<Worker> aggregators, final Duration timeout) {
         final CommandLine cmd = spec.commandLine();
         final int perRound = FederatedAveraging.sampleSize(fraction, total);
-        MnistCommand.check(cmd, !secureAgg || perRound >= 2 && perRound <= 255,
-            "--secure-agg needs 2 to 255 workers per round, workers per round=" + perRound);
-        final SecureAggregation secure = secureAgg ? new SecureAggregation(SecureAggregation.DEFAULT_FRAC_BITS,
-            timeout) : null;
+        MnistCommand.check(cmd, secureAgg == null || perRound >= 2 && (additive() || perRound <= 255),
+            "--secure-agg needs 2 or more workers per round (pairwise: at most 255), workers per round=" + perRound);
+        final SecureSum secure = secureAgg == null ? null : additive()
+            ? new AdditiveAggregation(aggregators, SecureAggregation.DEFAULT_FRAC_BITS, timeout)
+            : new SecureAggregation(SecureAggregation.DEFAULT_FRAC_BITS, timeout);
         if (dp == null) {
             return secure != null ? secure : new WeightedAverage();
         }
@@ -288,16 +326,26 @@ final class FlCommand implements Runnable {
         if (a instanceof DpFedAvg d) {
             return String.format("DP-FedAvg (McMahan et al. 2018), %s: updates clipped to %s at each worker,"
                 + " discrete Gaussian noise of std %.4f (noise multiplier %.4f%s) added to the sum, divided by %d"
-                + " workers per round (q = %.4f)%s", secureAgg ? "sum by secure aggregation" : "sum at the coordinator",
-                d.clipNorm(), d.noiseStdDev(), d.noiseMultiplier(), dp.epsilon != null ? ", calibrated for epsilon "
-                + dp.epsilon + " at delta " + dp.delta + " over " + rounds + " rounds" : "", d.expectedWorkers(),
-                d.sampleRate(), secureAgg ? "; the coordinator sees only the sum, before the noise" : "");
+                + " workers per round (q = %.4f)%s", secureAgg != null ? "sum by " + describe(d.secureSum())
+                : "sum at the coordinator", d.clipNorm(), d.noiseStdDev(), d.noiseMultiplier(), dp.epsilon != null
+                ? ", calibrated for epsilon " + dp.epsilon + " at delta " + dp.delta + " over " + rounds + " rounds"
+                : "", d.expectedWorkers(), d.sampleRate(), secureAgg != null
+                ? "; the coordinator sees only the sum, before the noise" : "");
         }
         if (a instanceof SecureAggregation) {
             return "secure aggregation (Bonawitz et al. 2017, pairwise masks, Shamir recovery of dropped workers):"
                 + " the coordinator learns only the sum of n_k * update_k";
         }
+        if (a instanceof AdditiveAggregation x) {
+            return "secure aggregation by additive sharing among " + x.aggregators().size() + " aggregator workers ("
+                + String.join(", ", x.aggregators().stream().map(Worker::name).toList()) + "): the coordinator learns"
+                + " only the sum of n_k * update_k, unless every aggregator colludes";
+        }
         return "weighted average at the coordinator (it sees every update)";
+    }
+
+    private boolean additive() {
+        return "additive".equals(secureAgg);
     }
 
     private Workers inProcess(final LabelledImages train, final PrintWriter out) {
@@ -306,6 +354,12 @@ final class FlCommand implements Runnable {
         final LocalWorkers.Builder b = LocalWorkers.builder().timeout(Duration.ofMinutes(5));
         for (int i = 0; i < workers; i++) {
             b.worker("worker-" + i);
+        }
+        if (additive()) {
+            for (int j = 0; j < aggregatorCount; j++) {
+                b.worker(AGGREGATOR + j);
+            }
+            out.printf("%d in-process aggregator workers for additive secure aggregation%n", aggregatorCount);
         }
         out.printf("%d in-process workers, MNIST split %s: %,d training images each%n", workers,
             nonIid ? "by label (two shards of sorted digits each)" : "IID", train.count() / workers);

@@ -61,6 +61,14 @@ final class FlCommandTest {
         assertEquals(0, plain.status(), plain.err() + plain.out());
         assertTrue(plain.out().contains("Aggregation: secure aggregation (Bonawitz"), plain.out());
         assertTrue(plain.out().contains("Privacy spent: no differential privacy"), plain.out());
+        final CommandRun additive = CommandRun.of("fl", "--workers", "2", "--rounds", "1", "--batch", "20",
+            "--data", mnist.toString(), "--test-limit", "50", "--secure-agg", "additive", "--aggregators", "2",
+            "--dp-noise", "0.5", "--clip", "2");
+        assertEquals(0, additive.status(), additive.err() + additive.out());
+        assertTrue(additive.out().contains("additive sharing among 2 aggregator workers (aggregator-0, aggregator-1)"),
+            additive.out());
+        assertTrue(additive.out().contains("2/2 workers"), additive.out());
+        assertTrue(additive.out().contains("Privacy spent: epsilon = "), additive.out());
     }
 
     @Test
@@ -80,6 +88,12 @@ final class FlCommandTest {
         final CommandRun one = CommandRun.of("fl", "--workers", "4", "--fraction", "0.25", "--secure-agg");
         assertEquals(2, one.status());
         assertTrue(one.err().contains("--secure-agg needs 2 or more workers per round"), one.err());
+        final CommandRun kind = CommandRun.of("fl", "--secure-agg", "shamir");
+        assertEquals(2, kind.status());
+        assertTrue(kind.err().contains("--secure-agg must be pairwise or additive"), kind.err());
+        final CommandRun named = CommandRun.of("fl", "--aggregator", "w0");
+        assertEquals(2, named.status());
+        assertTrue(named.err().contains("--aggregator needs --secure-agg additive"), named.err());
     }
 
     @Test
