@@ -129,6 +129,12 @@ final class FlCommandTest {
             assertTrue(r.out().contains("2 remote workers"), r.out());
             assertTrue(r.out().contains("round 1/1: test accuracy"), r.out());
             assertTrue(r.out().contains("2/2 workers"), r.out());
+            // Secure aggregation and DP-FedAvg with the workers over mutual TLS: the same ops, the same answers.
+            final CommandRun s = CommandRun.of("fl", "--config", conf.toString(), "--rounds", "1", "--batch", "20",
+                "--data", mnist.toString(), "--test-limit", "50", "--secure-agg", "--dp-noise", "0.5");
+            assertEquals(0, s.status(), s.err() + s.out());
+            assertTrue(s.out().contains("sum by secure aggregation (Bonawitz"), s.out());
+            assertTrue(s.out().contains("2/2 workers") && s.out().contains("Privacy spent: epsilon = "), s.out());
         } finally {
             servers.forEach(WorkerServer::close);
         }
