@@ -2,12 +2,18 @@ package dev.obscura.cli;
 
 import dev.obscura.data.LabelledImages;
 import dev.obscura.data.MnistData;
+import dev.obscura.federated.fl.AdditiveAggregation;
+import dev.obscura.federated.fl.Aggregation;
 import dev.obscura.federated.fl.Client;
+import dev.obscura.federated.fl.DpFedAvg;
 import dev.obscura.federated.fl.FederatedAveraging;
 import dev.obscura.federated.fl.FederatedResult;
 import dev.obscura.federated.fl.Partitions;
 import dev.obscura.federated.fl.RoundListener;
 import dev.obscura.federated.fl.RoundReport;
+import dev.obscura.federated.fl.SecureAggregation;
+import dev.obscura.federated.fl.SecureSum;
+import dev.obscura.federated.fl.WeightedAverage;
 import dev.obscura.federated.worker.LocalTraining;
 import dev.obscura.federated.worker.LocalWorkers;
 import dev.obscura.federated.worker.ModelSpec;
@@ -18,6 +24,7 @@ import dev.obscura.federated.worker.Workers;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.models.MnistCnn;
+import dev.obscura.privacy.PrivacySpent;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,10 +54,20 @@ import picocli.CommandLine.Option;
             + " --non-iid (each worker two shards of sorted digits). Remote: --config FILE names the workers, each"
             + " started with `obscura worker --config FILE --name NAME --shard I/N`; their images never come here.",
         "",
+        "--secure-agg sums the updates by secure aggregation (Bonawitz et al., CCS 2017): each worker masks its"
+            + " update, and the coordinator learns only their sum. --dp-epsilon or --dp-noise train with DP-FedAvg"
+            + " (McMahan et al., ICLR 2018): each worker's update is clipped to --clip at the worker, weighted"
+            + " equally, and Gaussian noise is added to the sum once per round; the privacy spent is printed after"
+            + " every round. With both, the coordinator sees the sum before the noise (docs/PRIVACY.md).",
+        "",
         "Example:",
         "  obscura fl --workers 10 --rounds 5",
+        "  obscura fl --workers 10 --rounds 5 --secure-agg --dp-epsilon 8 --clip 1",
         ""})
 final class FlCommand implements Runnable {
+    /** The name prefix of in-process aggregator workers. */
+    private static final String AGGREGATOR = "aggregator-";
+
     /** The name of the MNIST training part a worker holds. */
     static final String DATASET = "mnist";
 
@@ -129,6 +146,48 @@ final class FlCommand implements Runnable {
         description = "Save the final model here (default: not saved).")
     private Path modelFile;
 
+    @Option(names = "--secure-agg", paramLabel = "pairwise|additive", arity = "0..1", fallbackValue = "pairwise",
+        description = {"Sum the updates by secure aggregation: the coordinator learns only the sum. Needs 2 or more"
+            + " workers per round.",
+            "pairwise (the default): Bonawitz et al. pairwise masking across the workers, dropped workers recovered.",
+            "additive: each worker shares its update among aggregator workers (--aggregators, or --aggregator with"
+                + " --config), who must not all collude."})
+    private String secureAgg;
+
+    @Option(names = "--aggregators", paramLabel = "K", defaultValue = "2",
+        description = "With --secure-agg additive, in-process: K more workers that aggregate (default:"
+            + " ${DEFAULT-VALUE}).")
+    private int aggregatorCount;
+
+    @Option(names = "--aggregator", paramLabel = "NAME",
+        description = "With --secure-agg additive and --config: a worker of the configuration that aggregates"
+            + " (repeat, at least twice); the other workers train.")
+    private List<String> aggregatorNames = new ArrayList<>();
+
+    @CommandLine.ArgGroup(exclusive = false, heading = "%nDifferential privacy (DP-FedAvg, user level):%n")
+    private DpOptions dp;
+
+    /** The DP-FedAvg options (McMahan et al., ICLR 2018; docs/PRIVACY.md). */
+    static final class DpOptions {
+        @Option(names = "--dp-epsilon", paramLabel = "E",
+            description = "Train with DP-FedAvg, calibrating the noise so that all the rounds spend at most this"
+                + " epsilon.")
+        private Double epsilon;
+
+        @Option(names = "--dp-noise", paramLabel = "SIGMA",
+            description = "Train with DP-FedAvg at this noise multiplier (instead of --dp-epsilon).")
+        private Double noise;
+
+        @Option(names = "--dp-delta", paramLabel = "D", defaultValue = "1e-5",
+            description = "The delta of the reported (epsilon, delta) (default: ${DEFAULT-VALUE}; keep it below"
+                + " 1/workers).")
+        private double delta = 1e-5;
+
+        @Option(names = "--clip", paramLabel = "C", defaultValue = "1.0",
+            description = "Clip each worker's update to this L2 norm, at the worker (default: ${DEFAULT-VALUE}).")
+        private double clip = 1.0;
+    }
+
     @CommandLine.Mixin
     private DataOptions dataOptions;
 
@@ -144,6 +203,31 @@ final class FlCommand implements Runnable {
             + MnistCommand.MAX_BATCH);
         MnistCommand.check(cmd, limit >= 1 && testLimit >= 1, "--limit and --test-limit must be at least 1");
         MnistCommand.check(cmd, parallel >= 0, "--parallel must be 0 or more");
+        if (dp != null) {
+            MnistCommand.check(cmd, dp.epsilon != null || dp.noise != null,
+                "give --dp-epsilon or --dp-noise with the other differential privacy options");
+            MnistCommand.check(cmd, dp.epsilon == null || dp.noise == null,
+                "give only one of --dp-epsilon and --dp-noise");
+            MnistCommand.check(cmd, dp.epsilon == null || dp.epsilon > 0 && Double.isFinite(dp.epsilon),
+                "--dp-epsilon must be a positive number, epsilon=" + dp.epsilon);
+            MnistCommand.check(cmd, dp.noise == null || dp.noise > 0 && Double.isFinite(dp.noise),
+                "--dp-noise must be a positive number, noise=" + dp.noise);
+            MnistCommand.check(cmd, dp.delta > 0 && dp.delta < 1, "--dp-delta must be in (0, 1), delta=" + dp.delta);
+            MnistCommand.check(cmd, dp.clip > 0 && Double.isFinite(dp.clip),
+                "--clip must be a positive number, clip=" + dp.clip);
+        }
+        MnistCommand.check(cmd, secureAgg == null || "pairwise".equals(secureAgg) || "additive".equals(secureAgg),
+            "--secure-agg must be pairwise or additive, secure-agg=" + secureAgg);
+        MnistCommand.check(cmd, additive() || aggregatorNames.isEmpty(),
+            "--aggregator needs --secure-agg additive");
+        MnistCommand.check(cmd, !additive() || config != null || aggregatorCount >= 2 && aggregatorCount <= 64,
+            "--aggregators must be between 2 and 64, aggregators=" + aggregatorCount);
+        MnistCommand.check(cmd, !additive() || config == null || aggregatorNames.size() >= 2,
+            "--secure-agg additive with --config needs two or more --aggregator NAME");
+        if (secureAgg != null && config == null) {
+            MnistCommand.check(cmd, FederatedAveraging.sampleSize(fraction, workers) >= 2,
+                "--secure-agg needs 2 or more workers per round: raise --fraction or --workers");
+        }
         final Duration timeout;
         try {
             timeout = dev.obscura.network.Units.duration(roundTimeout);
@@ -163,7 +247,17 @@ final class FlCommand implements Runnable {
         final MnistData data = dataOptions.load(config == null ? limit : 1, testLimit, out);
         final ModelSpec model = ModelSpec.of(MnistCnn.create(new PlainEngine(), seed));
         try (Workers pool = config == null ? inProcess(data.train(), out) : remote(out)) {
-            final List<Worker> all = pool.all();
+            final List<Worker> aggregators = new ArrayList<>();
+            final List<Worker> all = new ArrayList<>();
+            for (final Worker w : pool.all()) {
+                // In-process aggregators are the extra workers; remote ones are named.
+                final boolean aggregates = config == null ? w.name().startsWith(AGGREGATOR)
+                    : aggregatorNames.contains(w.name());
+                (aggregates ? aggregators : all).add(w);
+            }
+            MnistCommand.check(cmd, aggregators.size() == (config == null ? additive() ? aggregatorCount : 0
+                : aggregatorNames.size()), "--aggregator names a worker the configuration does not have,"
+                + " aggregators=" + aggregatorNames);
             final List<LabelledImages> split = config != null ? null : nonIid
                 ? Partitions.byLabel(data.train(), all.size(), 2, seed)
                 : Partitions.iid(data.train(), all.size(), seed);
@@ -173,20 +267,85 @@ final class FlCommand implements Runnable {
                 final Worker w = all.get(i);
                 clients.add(new Client(w, split != null ? w.send(split.get(i)) : w.dataset(DATASET)));
             }
+            final Aggregation aggregation = aggregation(all.size(), aggregators, timeout);
             out.printf("MnistCnn (%,d parameters), %d rounds, %d local epoch(s), fraction %s, batch %d, lr %s,"
                 + " momentum %s, weight decay %s, test on %,d images%n", model.parameterCount(), rounds, localEpochs,
                 fraction, batch, learningRate, momentum, weightDecay, data.test().count());
+            out.println("Aggregation: " + describe(aggregation));
             out.flush();
             final FederatedResult result = FederatedAveraging.builder().model(model).initSeed(seed).rounds(rounds)
                 .fraction(fraction).localTraining(training).roundTimeout(timeout).sampleSeed(seed)
                 .parallelism(parallel > 0 ? parallel : config == null ? Runtime.getRuntime().availableProcessors() : 0)
-                .testSet(data.test()).listener(new Shown(out, rounds)).build().run(clients);
+                .aggregation(aggregation).testSet(data.test()).listener(new Shown(out, rounds)).build().run(clients);
             summary(result, out);
+            out.println("Aggregation: " + describe(aggregation));
+            if (aggregation instanceof DpFedAvg d) {
+                final PrivacySpent spent = d.spent();
+                out.printf("Privacy spent: epsilon = %.4f at delta = %s after %d rounds (user level; noise multiplier"
+                    + " %.4f, clip %s, q = %.4f, Renyi order %s)%n", spent.epsilon(), spent.delta(), d.rounds(),
+                    d.noiseMultiplier(), d.clipNorm(), d.sampleRate(), spent.order());
+            } else {
+                out.println("Privacy spent: no differential privacy (give --dp-epsilon or --dp-noise)");
+            }
             if (modelFile != null) {
                 ModelFile.write(result.model(), modelFile);
                 out.println("Model saved to " + modelFile.toAbsolutePath());
             }
         }
+    }
+
+    /**
+     * The aggregation the options ask for, for {@code total} workers: weighted averaging, secure aggregation,
+     * DP-FedAvg on either; every bad combination refused here, before any training.
+     */
+    private Aggregation aggregation(final int total, final List<Worker> aggregators, final Duration timeout) {
+        final CommandLine cmd = spec.commandLine();
+        final int perRound = FederatedAveraging.sampleSize(fraction, total);
+        MnistCommand.check(cmd, secureAgg == null || perRound >= 2 && (additive() || perRound <= 255),
+            "--secure-agg needs 2 or more workers per round (pairwise: at most 255), workers per round=" + perRound);
+        final SecureSum secure = secureAgg == null ? null : additive()
+            ? new AdditiveAggregation(aggregators, SecureAggregation.DEFAULT_FRAC_BITS, timeout)
+            : new SecureAggregation(SecureAggregation.DEFAULT_FRAC_BITS, timeout);
+        if (dp == null) {
+            return secure != null ? secure : new WeightedAverage();
+        }
+        final double q = (double) perRound / total;
+        try {
+            final double sigma = dp.noise != null ? dp.noise
+                : DpFedAvg.noiseMultiplierFor(dp.epsilon, dp.delta, q, rounds);
+            final DpFedAvg.Builder b = DpFedAvg.builder().clipNorm(dp.clip).noiseMultiplier(sigma).delta(dp.delta)
+                .workers(total, perRound);
+            return (secure != null ? b.secure(secure) : b).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "differential privacy: " + e.getMessage());
+        }
+    }
+
+    /** One line on who sees what. */
+    private String describe(final Aggregation a) {
+        if (a instanceof DpFedAvg d) {
+            return String.format("DP-FedAvg (McMahan et al. 2018), %s: updates clipped to %s at each worker,"
+                + " discrete Gaussian noise of std %.4f (noise multiplier %.4f%s) added to the sum, divided by %d"
+                + " workers per round (q = %.4f)%s", secureAgg != null ? "sum by " + describe(d.secureSum())
+                : "sum at the coordinator", d.clipNorm(), d.noiseStdDev(), d.noiseMultiplier(), dp.epsilon != null
+                ? ", calibrated for epsilon " + dp.epsilon + " at delta " + dp.delta + " over " + rounds + " rounds"
+                : "", d.expectedWorkers(), d.sampleRate(), secureAgg != null
+                ? "; the coordinator sees only the sum, before the noise" : "");
+        }
+        if (a instanceof SecureAggregation) {
+            return "secure aggregation (Bonawitz et al. 2017, pairwise masks, Shamir recovery of dropped workers):"
+                + " the coordinator learns only the sum of n_k * update_k";
+        }
+        if (a instanceof AdditiveAggregation x) {
+            return "secure aggregation by additive sharing among " + x.aggregators().size() + " aggregator workers ("
+                + String.join(", ", x.aggregators().stream().map(Worker::name).toList()) + "): the coordinator learns"
+                + " only the sum of n_k * update_k, unless every aggregator colludes";
+        }
+        return "weighted average at the coordinator (it sees every update)";
+    }
+
+    private boolean additive() {
+        return "additive".equals(secureAgg);
     }
 
     private Workers inProcess(final LabelledImages train, final PrintWriter out) {
@@ -195,6 +354,12 @@ final class FlCommand implements Runnable {
         final LocalWorkers.Builder b = LocalWorkers.builder().timeout(Duration.ofMinutes(5));
         for (int i = 0; i < workers; i++) {
             b.worker("worker-" + i);
+        }
+        if (additive()) {
+            for (int j = 0; j < aggregatorCount; j++) {
+                b.worker(AGGREGATOR + j);
+            }
+            out.printf("%d in-process aggregator workers for additive secure aggregation%n", aggregatorCount);
         }
         out.printf("%d in-process workers, MNIST split %s: %,d training images each%n", workers,
             nonIid ? "by label (two shards of sorted digits each)" : "IID", train.count() / workers);
@@ -210,12 +375,13 @@ final class FlCommand implements Runnable {
 
     private static void summary(final FederatedResult result, final PrintWriter out) {
         final Tables table = new Tables("round", "test acc", "train loss", "workers", "dropped", "time",
-            "MB per worker");
+            "MB per worker", "epsilon");
         for (final RoundReport r : result.rounds()) {
             table.row(Integer.toString(r.round()), String.format("%.2f%%", 100 * r.testAccuracy()),
                 String.format("%.4f", r.trainLoss()), r.aggregated().size() + "/" + r.sampled().size(),
                 r.dropped().isEmpty() ? "-" : String.join(" ", r.dropped().keySet()), Tables.duration(r.seconds()),
-                String.format("%.2f", r.bytesPerClient() / 1e6));
+                String.format("%.2f", r.bytesPerClient() / 1e6),
+                r.privacy() == null ? "-" : String.format("%.4f", r.privacy().epsilon()));
         }
         out.println();
         table.print(out);
@@ -252,9 +418,10 @@ final class FlCommand implements Runnable {
         @Override
         public void roundDone(final RoundReport r) {
             progress.close();
-            out.printf("round %d/%d: test accuracy %.2f%%, train loss %.4f, %d/%d workers, %s, %.2f MB per worker%n",
+            out.printf("round %d/%d: test accuracy %.2f%%, train loss %.4f, %d/%d workers, %s, %.2f MB per worker%s%n",
                 r.round(), rounds, 100 * r.testAccuracy(), r.trainLoss(), r.aggregated().size(), r.sampled().size(),
-                Tables.duration(r.seconds()), r.bytesPerClient() / 1e6);
+                Tables.duration(r.seconds()), r.bytesPerClient() / 1e6, r.privacy() == null ? ""
+                    : String.format(", epsilon %.4f (delta %s)", r.privacy().epsilon(), r.privacy().delta()));
             out.flush();
         }
     }

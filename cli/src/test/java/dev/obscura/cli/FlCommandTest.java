@@ -45,6 +45,58 @@ final class FlCommandTest {
     }
 
     @Test
+    void shouldRunSecureAggregationWithDifferentialPrivacyAndPrintThePrivacySpent() {
+        final CommandRun r = CommandRun.of("fl", "--workers", "3", "--rounds", "2", "--batch", "20",
+            "--data", mnist.toString(), "--test-limit", "50", "--secure-agg", "--dp-epsilon", "8", "--clip", "1");
+        assertEquals(0, r.status(), r.err() + r.out());
+        assertTrue(r.out().contains("Aggregation: DP-FedAvg (McMahan et al. 2018), sum by secure aggregation"),
+            r.out());
+        assertTrue(r.out().contains("round 2/2: test accuracy") && r.out().contains("epsilon"), r.out());
+        assertTrue(r.out().contains("Privacy spent: epsilon = "), r.out());
+        final String line = r.out().lines().filter(l -> l.startsWith("Privacy spent")).findFirst().orElseThrow();
+        final double eps = Double.parseDouble(line.replaceAll(".*epsilon = ([0-9.]+).*", "$1"));
+        assertTrue(eps > 7 && eps <= 8.0001, line);
+        final CommandRun plain = CommandRun.of("fl", "--workers", "2", "--rounds", "1", "--batch", "20",
+            "--data", mnist.toString(), "--test-limit", "50", "--secure-agg");
+        assertEquals(0, plain.status(), plain.err() + plain.out());
+        assertTrue(plain.out().contains("Aggregation: secure aggregation (Bonawitz"), plain.out());
+        assertTrue(plain.out().contains("Privacy spent: no differential privacy"), plain.out());
+        final CommandRun additive = CommandRun.of("fl", "--workers", "2", "--rounds", "1", "--batch", "20",
+            "--data", mnist.toString(), "--test-limit", "50", "--secure-agg", "additive", "--aggregators", "2",
+            "--dp-noise", "0.5", "--clip", "2");
+        assertEquals(0, additive.status(), additive.err() + additive.out());
+        assertTrue(additive.out().contains("additive sharing among 2 aggregator workers (aggregator-0, aggregator-1)"),
+            additive.out());
+        assertTrue(additive.out().contains("2/2 workers"), additive.out());
+        assertTrue(additive.out().contains("Privacy spent: epsilon = "), additive.out());
+    }
+
+    @Test
+    void shouldRefuseBadPrivacySettings() {
+        final CommandRun both = CommandRun.of("fl", "--dp-epsilon", "1", "--dp-noise", "1");
+        assertEquals(2, both.status());
+        assertTrue(both.err().contains("give only one of --dp-epsilon and --dp-noise"), both.err());
+        final CommandRun none = CommandRun.of("fl", "--clip", "1");
+        assertEquals(2, none.status());
+        assertTrue(none.err().contains("give --dp-epsilon or --dp-noise"), none.err());
+        final CommandRun clip = CommandRun.of("fl", "--dp-epsilon", "1", "--clip", "-1");
+        assertEquals(2, clip.status());
+        assertTrue(clip.err().contains("--clip must be a positive number"), clip.err());
+        final CommandRun delta = CommandRun.of("fl", "--dp-noise", "1", "--dp-delta", "2");
+        assertEquals(2, delta.status());
+        assertTrue(delta.err().contains("--dp-delta must be in (0, 1)"), delta.err());
+        final CommandRun one = CommandRun.of("fl", "--workers", "4", "--fraction", "0.25", "--secure-agg");
+        assertEquals(2, one.status());
+        assertTrue(one.err().contains("--secure-agg needs 2 or more workers per round"), one.err());
+        final CommandRun kind = CommandRun.of("fl", "--secure-agg", "shamir");
+        assertEquals(2, kind.status());
+        assertTrue(kind.err().contains("--secure-agg must be pairwise or additive"), kind.err());
+        final CommandRun named = CommandRun.of("fl", "--aggregator", "w0");
+        assertEquals(2, named.status());
+        assertTrue(named.err().contains("--aggregator needs --secure-agg additive"), named.err());
+    }
+
+    @Test
     void shouldRefuseBadSettingsInOneLine() {
         final CommandRun r = CommandRun.of("fl", "--workers", "101");
         assertEquals(2, r.status());
@@ -77,6 +129,12 @@ final class FlCommandTest {
             assertTrue(r.out().contains("2 remote workers"), r.out());
             assertTrue(r.out().contains("round 1/1: test accuracy"), r.out());
             assertTrue(r.out().contains("2/2 workers"), r.out());
+            // Secure aggregation and DP-FedAvg with the workers over mutual TLS: the same ops, the same answers.
+            final CommandRun s = CommandRun.of("fl", "--config", conf.toString(), "--rounds", "1", "--batch", "20",
+                "--data", mnist.toString(), "--test-limit", "50", "--secure-agg", "--dp-noise", "0.5");
+            assertEquals(0, s.status(), s.err() + s.out());
+            assertTrue(s.out().contains("sum by secure aggregation (Bonawitz"), s.out());
+            assertTrue(s.out().contains("2/2 workers") && s.out().contains("Privacy spent: epsilon = "), s.out());
         } finally {
             servers.forEach(WorkerServer::close);
         }

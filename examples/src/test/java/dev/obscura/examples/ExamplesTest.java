@@ -101,6 +101,27 @@ final class ExamplesTest {
     }
 
     @Test
+    void shouldLearnMnistWithSecureAggregationAndDifferentialPrivacy() {
+        final MnistData mnist = Mnist.load(MnistFilesOrSkip.locate(), 6000, 1000);
+        final ModelSpec linear = ModelSpec.builder().flatten().linear(784, 10).build();
+        final String[] names = new String[60];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "w" + i;
+        }
+        try (LocalWorkers workers = LocalWorkers.start(names)) {
+            final SecureFederatedMnist.Result r = SecureFederatedMnist.run(workers, linear, mnist.train(),
+                mnist.test(), 3, 8, 1e-5, 1, out);
+            // The privacy spent is the target's, within the calibration's tolerance, after the last round.
+            assertTrue(r.spent().epsilon() <= 8 && r.spent().epsilon() > 7.9, "epsilon " + r.spent());
+            for (final var round : r.training().rounds()) {
+                assertEquals(60, round.aggregated().size(), "every worker in the secure sum");
+            }
+            assertTrue(r.training().finalAccuracy() > 0.6, "accuracy " + r.training().finalAccuracy());
+        }
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("DP-FedAvg with secure aggregation"));
+    }
+
+    @Test
     void shouldLearnMnistByFederatedAveraging() {
         final MnistData mnist = Mnist.load(MnistFilesOrSkip.locate(), 3000, 1000);
         final ModelSpec mlp = ModelSpec.builder().flatten().linear(784, 64).relu().linear(64, 10).build();

@@ -1,5 +1,6 @@
 package dev.obscura.federated.fl;
 
+import dev.obscura.privacy.PrivacySpent;
 import java.util.List;
 
 /**
@@ -9,11 +10,20 @@ import java.util.List;
  * @param samples {@code sum_k n_k} over the updates in it
  * @param workers the workers whose updates are in it
  * @param dropped the workers whose updates could not be aggregated, with why
+ * @param privacy the privacy spent so far by a differentially private aggregation ({@link DpFedAvg}), after this
+ *                update; {@code null} for one that is not
  */
-public record AggregatedUpdate(float[] mean, int samples, List<String> workers, java.util.Map<String, String> dropped) {
+public record AggregatedUpdate(float[] mean, int samples, List<String> workers, java.util.Map<String, String> dropped,
+                               PrivacySpent privacy) {
     /** Copies the lists. */
     public AggregatedUpdate {
         workers = List.copyOf(workers);
         dropped = java.util.Map.copyOf(dropped);
+    }
+
+    /** An update of an aggregation without differential privacy. */
+    public AggregatedUpdate(final float[] mean, final int samples, final List<String> workers,
+                            final java.util.Map<String, String> dropped) {
+        this(mean, samples, workers, dropped, null);
     }
 }

@@ -15,6 +15,7 @@ import dev.obscura.nn.io.ModelData;
 import dev.obscura.nn.layers.Sequential;
 import dev.obscura.nn.train.BatchListener;
 import dev.obscura.nn.train.Classifier;
+import dev.obscura.privacy.PrivacySpent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,7 +103,8 @@ public final class FederatedAveraging {
                 final double accuracy = s.testSet == null ? Double.NaN : accuracy(model, engine, global);
                 final RoundReport r = o.report();
                 final RoundReport done = new RoundReport(r.round(), r.sampled(), r.aggregated(), r.dropped(),
-                    r.samples(), r.trainLoss(), accuracy, (System.nanoTime() - start) / 1e9, r.bytesPerClient());
+                    r.samples(), r.trainLoss(), accuracy, (System.nanoTime() - start) / 1e9, r.bytesPerClient(),
+                    r.privacy());
                 reports.add(done);
                 s.listener.roundDone(done);
             }
@@ -191,6 +193,7 @@ public final class FederatedAveraging {
         final List<String> order = sampled.stream().map(Client::name).toList();
         updates.sort(java.util.Comparator.comparingInt(u -> order.indexOf(u.worker().name())));
         ModelData next = global;
+        PrivacySpent privacy = null;
         if (updates.isEmpty()) {
             LOG.log(Level.WARNING, "round " + round + ": no client finished; the model stays as it was");
         } else {
@@ -206,6 +209,7 @@ public final class FederatedAveraging {
                 w[i] += mean[i];
             }
             next = FlatParameters.withValues(global, w);
+            privacy = agg.privacy();
             aggregated.addAll(agg.workers());
             aggregatedSamples = agg.samples();
             for (final LocalUpdate u : updates) {
@@ -220,7 +224,7 @@ public final class FederatedAveraging {
         }
         return new Outcome(next, new RoundReport(round, sampled.stream().map(Client::name).toList(), aggregated,
             dropped, aggregatedSamples, aggregatedSamples == 0 ? Double.NaN : lossSum / aggregatedSamples, Double.NaN,
-            (System.nanoTime() - start) / 1e9, bytes / sampled.size()));
+            (System.nanoTime() - start) / 1e9, bytes / sampled.size(), privacy));
     }
 
     /** ClientUpdate: the model to the worker, local training there, the update left there. */
@@ -253,10 +257,18 @@ public final class FederatedAveraging {
         dropped.put(c.name(), why);
     }
 
+    /**
+     * {@code m = max(round(C K), 1)}: the clients sampled each round out of {@code clients} at fraction
+     * {@code fraction} (what a differentially private aggregation divides by and its accountant's q is made of).
+     */
+    public static int sampleSize(final double fraction, final int clients) {
+        return Math.max(1, (int) Math.round(fraction * clients));
+    }
+
     /** A random set of {@code max(round(C K), 1)} clients, in their given order. */
     private List<Client> sample(final List<Client> clients, final Random random) {
         final int k = clients.size();
-        final int m = Math.max(1, (int) Math.round(settings.fraction * k));
+        final int m = sampleSize(settings.fraction, k);
         final List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             indices.add(i);

@@ -3,7 +3,7 @@ package dev.obscura.federated.secagg;
 import java.security.SecureRandom;
 
 /** Round ids: 64 bits from {@link SecureRandom}, public, bound into every derived key and every message. */
-final class RoundIds {
+public final class RoundIds {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private RoundIds() {
@@ -18,7 +18,7 @@ final class RoundIds {
     }
 
     /** The id as 16 hex digits, for messages and logs. */
-    static String format(final long roundId) {
+    public static String format(final long roundId) {
         return String.format("%016x", roundId);
     }
 }

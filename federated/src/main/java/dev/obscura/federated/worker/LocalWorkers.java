@@ -86,6 +86,14 @@ public final class LocalWorkers implements Workers {
         node(name).kill();
     }
 
+    /**
+     * The secure-aggregation rounds whose client state worker {@code name} holds now (0 once every round it took
+     * part in has ended or timed out): for tests that the state does not outlive its round.
+     */
+    public int secureAggregationRounds(final String name) {
+        return node(name).secureAggregationRounds();
+    }
+
     /** Closes every handle and stops every worker. */
     @Override
     public void close() {

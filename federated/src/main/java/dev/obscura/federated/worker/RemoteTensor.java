@@ -252,6 +252,74 @@ public final class RemoteTensor extends RemoteObject {
         return there;
     }
 
+    // ------------------------------------------------------------------------------------ clipping, secure aggregation
+
+    /**
+     * {@code this * min(1, C / ||this||_2)}, computed at the worker: a new tensor there (which tracks no gradient)
+     * whose L2 norm is at most {@code clip}; this one stays. The per-worker clipping of DP-FedAvg (McMahan et al.,
+     * ICLR 2018): the update is bounded before it leaves its worker.
+     *
+     * @throws IllegalArgumentException when {@code clip} is not a positive number
+     */
+    public RemoteTensor clipNorm(final double clip) {
+        requireLive();
+        if (!(clip > 0) || clip == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("clip norm must be a positive number, clip=" + clip);
+        }
+        final WireReader r = worker().call(WorkerProtocol.CLIP_NORM, w -> w.i64(id()).f64(clip));
+        final RemoteTensor t = new RemoteTensor(worker(), r.i64("id"), r.shape("shape", 0), false);
+        Reference.reachabilityFence(this);
+        return t;
+    }
+
+    /**
+     * Makes this tensor, a flat update, the input of client {@code client} of the secure-aggregation round
+     * {@code setup} (Bonawitz et al., CCS 2017) at its worker, and returns the client's round-0 message (its
+     * {@link dev.obscura.federated.secagg.AdvertiseKeys} frame). The worker encodes the update on the fixed-point
+     * grid of {@code fracBits} fractional bits as {@code weight * this}, or, when {@code clip > 0}, as this clipped to
+     * L2 norm {@code clip} (weight ignored), and keeps it only inside the round's state: this reference is spent. The
+     * round goes on with {@link Worker#secureAggregationStep} and ends with the unmasking step, with
+     * {@link Worker#endSecureAggregation}, or after {@code timeout}, whichever comes first.
+     *
+     * @throws WorkerException when the worker refuses (a bad setup, a wrong length, a value out of range)
+     */
+    public byte[] beginSecureAggregation(final dev.obscura.federated.secagg.RoundSetup setup, final int client,
+                                         final double weight, final double clip, final int fracBits,
+                                         final java.time.Duration timeout) {
+        requireLive();
+        final byte[] frame = setup.encode();
+        final WireReader r = worker().call(WorkerProtocol.SECAGG_BEGIN, w -> w.blob(frame).i32(client).i64(id())
+            .f64(weight).f64(clip).i32(fracBits).i64(timeout.toMillis()));
+        left("became the input of a secure aggregation round");
+        final byte[] advertise = r.blob("frame", SecAggRequests.MAX_FRAME);
+        r.end();
+        return advertise;
+    }
+
+    /**
+     * Makes this tensor, a flat update, client {@code client}'s input of the additive secure-aggregation round
+     * {@code setup}: its worker encodes it (as {@link #beginSecureAggregation} does), shares it additively among the
+     * round's aggregators ({@link dev.obscura.federated.secagg.AdditiveSharer}) and sends each share straight to its
+     * aggregator worker, {@code aggregators.get(j)} for aggregator j; this caller sees no share. This reference is
+     * spent.
+     *
+     * @throws WorkerException when the worker refuses or an aggregator does not take its share
+     */
+    public void shareAdditively(final dev.obscura.federated.secagg.AdditiveRoundSetup setup, final int client,
+                                final double weight, final double clip, final int fracBits,
+                                final List<String> aggregators) {
+        requireLive();
+        final byte[] frame = setup.encode();
+        try {
+            worker().call(WorkerProtocol.ADDITIVE_SHARE, w -> {
+                w.blob(frame).i32(client).i64(id()).f64(weight).f64(clip).i32(fracBits).i32(aggregators.size());
+                aggregators.forEach(w::string);
+            }).end();
+        } finally {
+            left("became the input of a secure aggregation round");
+        }
+    }
+
     @Override
     public String toString() {
         return "RemoteTensor[" + worker().name() + ":" + id() + ", shape=" + Shapes.toString(shape)

@@ -171,6 +171,61 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /**
+     * Relays the server message {@code frame} of secure-aggregation round {@code roundId} to this worker's client of
+     * that round ({@link RemoteTensor#beginSecureAggregation}) and returns the client's reply frame. The unmasking
+     * step is the last: the worker drops the round's state once it has answered it.
+     *
+     * @throws WorkerException when the worker refuses the message (see
+     *     {@link dev.obscura.federated.secagg.SecAggClient}), runs no such round, or does not answer in time
+     */
+    public byte[] secureAggregationStep(final long roundId, final byte[] frame) {
+        final WireReader r = call(WorkerProtocol.SECAGG_STEP, w -> w.i64(roundId).blob(frame));
+        final byte[] reply = r.blob("frame", SecAggRequests.MAX_FRAME);
+        r.bool("finished");
+        r.end();
+        return reply;
+    }
+
+    /** Drops this worker's state of secure-aggregation round {@code roundId}, if it holds any. Idempotent. */
+    public void endSecureAggregation(final long roundId) {
+        call(WorkerProtocol.SECAGG_END, w -> w.i64(roundId));
+    }
+
+    /**
+     * Makes this worker aggregator {@code index} of the additive secure-aggregation round {@code setup}: it takes
+     * one share from each client, accepting client id {@code c}'s only from the worker {@code clients.get(c)}, until
+     * {@link #additiveSum} or {@code timeout}.
+     */
+    public void beginAdditiveAggregation(final dev.obscura.federated.secagg.AdditiveRoundSetup setup, final int index,
+                                         final java.util.Map<Integer, String> clients, final Duration timeout) {
+        final byte[] frame = setup.encode();
+        call(WorkerProtocol.ADDITIVE_AGGREGATE, w -> {
+            w.blob(frame).i32(index).i32(clients.size());
+            clients.forEach((id, name) -> w.i32(id).string(name));
+            w.i64(timeout.toMillis());
+        }).end();
+    }
+
+    /** This aggregator's {@link dev.obscura.federated.secagg.ContributorReport} frame of round {@code roundId}. */
+    public byte[] additiveReport(final long roundId) {
+        final WireReader r = call(WorkerProtocol.ADDITIVE_REPORT, w -> w.i64(roundId));
+        final byte[] frame = r.blob("frame", SecAggRequests.MAX_FRAME);
+        r.end();
+        return frame;
+    }
+
+    /**
+     * This aggregator's {@link dev.obscura.federated.secagg.AggregatorSum} frame over the contributor set
+     * {@code contributorSet} (a {@link dev.obscura.federated.secagg.ContributorSet} frame); its part then ends.
+     */
+    public byte[] additiveSum(final long roundId, final byte[] contributorSet) {
+        final WireReader r = call(WorkerProtocol.ADDITIVE_SUM, w -> w.i64(roundId).blob(contributorSet));
+        final byte[] frame = r.blob("frame", SecAggRequests.MAX_FRAME);
+        r.end();
+        return frame;
+    }
+
     /** Whether this handle is closed. */
     public boolean isClosed() {
         return closed;

@@ -39,6 +39,7 @@ final class WorkerNode implements AutoCloseable {
     private final TensorRequests tensors = new TensorRequests(this);
     private final ModelRequests models = new ModelRequests(this);
     private final GroupRequests secure = new GroupRequests(this);
+    private final SecAggRequests secAgg = new SecAggRequests(this);
     private final java.util.Set<CompletableFuture<byte[]>> inFlight =
         java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -153,6 +154,10 @@ final class WorkerNode implements AutoCloseable {
             case WorkerProtocol.GROUP_JOIN, WorkerProtocol.GROUP_LEAVE, WorkerProtocol.SHARE_PUT,
                 WorkerProtocol.SHARE_INPUT, WorkerProtocol.SHARE_COMPUTE, WorkerProtocol.SHARE_GET,
                 WorkerProtocol.SHARED_MODEL_PUT, WorkerProtocol.SHARED_FORWARD -> secure.handle(op, in, out);
+            case WorkerProtocol.CLIP_NORM, WorkerProtocol.SECAGG_BEGIN, WorkerProtocol.SECAGG_STEP,
+                WorkerProtocol.SECAGG_END, WorkerProtocol.ADDITIVE_AGGREGATE, WorkerProtocol.ADDITIVE_SHARE,
+                WorkerProtocol.ADDITIVE_RECEIVE, WorkerProtocol.ADDITIVE_REPORT,
+                WorkerProtocol.ADDITIVE_SUM -> secAgg.handle(op, caller, in, out);
             default -> throw WireReader.malformed("unknown op, op=" + op + " (caller " + caller + ")");
         }
     }
@@ -165,6 +170,27 @@ final class WorkerNode implements AutoCloseable {
             out.i64(e.getKey()).u8(h.kind()).shape(h.shape()).i64(h.bytes()).bool(h.requiresGrad());
         }
         out.i64(store.bytes());
+    }
+
+    /** Secure-aggregation rounds whose client state this worker holds, read on its thread (for tests). */
+    int secureAggregationRounds() {
+        return onThread(secAgg::activeRounds);
+    }
+
+    /**
+     * Runs {@code task} on the worker's thread after {@code delay} (a time-out), unless the worker has stopped by
+     * then. The wait holds no thread of the worker's.
+     */
+    void later(final Duration delay, final Runnable task) {
+        CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (!closed) {
+                try {
+                    thread.execute(task);
+                } catch (RejectedExecutionException e) {
+                    // stopped or busy: the next request expires the state anyway
+                }
+            }
+        });
     }
 
     /** Number of objects held, read on the worker's thread (for tests and the worker command's status). */
@@ -197,6 +223,7 @@ final class WorkerNode implements AutoCloseable {
         try {
             thread.submit(() -> {
                 secure.leaveAll();
+                secAgg.clear();
                 store.clear();
             });
         } catch (RejectedExecutionException e) {

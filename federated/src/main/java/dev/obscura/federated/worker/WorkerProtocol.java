@@ -45,7 +45,26 @@ package dev.obscura.federated.worker;
  *  SHARE_GET      id | remove (u8)                                   shape | fractional bits | shares (i64)
  *  SHARED_MODEL_PUT group | spec | count | (shape, shares)*          id
  *  SHARED_FORWARD model id | input id                                id | shape
+ *  CLIP_NORM      id | clip norm (f64)                               id | shape
+ *  SECAGG_BEGIN   setup frame (blob) | client id | update id | weight (f64) | clip norm (f64, 0: none)
+ *                 | fractional bits | time-out ms (i64)              AdvertiseKeys frame (blob)
+ *  SECAGG_STEP    round id | server frame (blob)                     reply frame (blob) | finished (u8)
+ *  SECAGG_END     round id                                           -
+ *  ADDITIVE_AGGREGATE setup frame (blob) | aggregator index | count | (client id, worker name)* | time-out ms
+ *                                                                    -
+ *  ADDITIVE_SHARE setup frame (blob) | client id | update id | weight (f64) | clip norm (f64) | fractional bits
+ *                 | count | aggregator worker names                  -
+ *  ADDITIVE_RECEIVE round id | share frame (blob)                    -
+ *  ADDITIVE_REPORT round id                                          ContributorReport frame (blob)
+ *  ADDITIVE_SUM   round id | ContributorSet frame (blob)             AggregatorSum frame (blob)
  * </pre>
+ *
+ * The {@code SECAGG_} requests run one client of Bonawitz et al.'s secure aggregation
+ * ({@link dev.obscura.federated.secagg.SecAggClient}) where the update is ({@link SecAggRequests}): the frames are
+ * {@link dev.obscura.federated.secagg.SecAggMessage#encode()}'s, relayed by the caller, who runs the server. The
+ * {@code ADDITIVE_} requests run the additive route: a client worker shares its update and sends each share straight
+ * to its aggregator worker ({@code ADDITIVE_RECEIVE}, worker to worker: the caller never sees a share), and the
+ * caller, as the combiner, collects the aggregators' reports and sums.
  */
 final class WorkerProtocol {
     /** The service name a worker sends in its welcome and a caller expects. */
@@ -78,6 +97,15 @@ final class WorkerProtocol {
     static final int SHARE_GET = 35;
     static final int SHARED_MODEL_PUT = 36;
     static final int SHARED_FORWARD = 37;
+    static final int CLIP_NORM = 20;
+    static final int SECAGG_BEGIN = 40;
+    static final int SECAGG_STEP = 41;
+    static final int SECAGG_END = 42;
+    static final int ADDITIVE_AGGREGATE = 43;
+    static final int ADDITIVE_SHARE = 44;
+    static final int ADDITIVE_RECEIVE = 45;
+    static final int ADDITIVE_REPORT = 46;
+    static final int ADDITIVE_SUM = 47;
 
     /** Most ids in one list (frees, operands). */
     static final int MAX_IDS = 1 << 20;
