@@ -128,6 +128,11 @@ final class InferenceService implements AutoCloseable {
                 requestTimeout);
         }
 
+        Settings withMatch(final Duration wait) {
+            return new Settings(listen, clients, maxBatch, maxWait, poolDepth, ratePerSecond, maxInFlight, wait,
+                requestTimeout);
+        }
+
         Settings withClients(final Predicate<String> allowed) {
             return new Settings(listen, allowed, maxBatch, maxWait, poolDepth, ratePerSecond, maxInFlight,
                 matchTimeout, requestTimeout);
