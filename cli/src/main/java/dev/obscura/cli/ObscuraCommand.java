@@ -42,7 +42,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
         CertsCommand.class, PartyCommand.class, DealerCommand.class, FlCommand.class, WorkerCommand.class,
-        HelpCommand.class})
+        ServeCommand.class, ClassifyCommand.class, ServeLoadCommand.class, HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
     /** The most lines a failure prints. */
     static final int MAX_MESSAGE_LINES = 3;
