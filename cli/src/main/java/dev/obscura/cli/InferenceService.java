@@ -141,12 +141,13 @@ final class InferenceService implements AutoCloseable {
 
     /** What the service did so far; {@code batchSizes} maps images per batch (before padding) to batch counts. */
     record Stats(long requests, long images, long batches, long refused, long failed, int poolDepth,
-                 long batchesFromPool, Map<Integer, Long> batchSizes) {
+                 long batchesFromPool, Map<Integer, Long> batchSizes, long forwardNanos, long bytesSent) {
         @Override
         public String toString() {
             return "requests=" + requests + " images=" + images + " batches=" + batches + " refused=" + refused
                 + " failed=" + failed + " pool-depth=" + poolDepth + " batches-from-pool=" + batchesFromPool
-                + " batch-sizes=" + batchSizes;
+                + " batch-sizes=" + batchSizes + " forward-ms=" + forwardNanos / 1_000_000 + " bytes-sent="
+                + bytesSent;
         }
     }
 
@@ -204,6 +205,9 @@ final class InferenceService implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong fromPool = new AtomicLong();
+    /** Time spent in secure forward passes, and bytes this party sent to the other parties and the dealer. */
+    private final AtomicLong forwardNanos = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
     private final Map<Integer, Long> batchSizes = new TreeMap<>();
     private volatile int poolDepth;
     private volatile boolean stopping;
@@ -270,7 +274,7 @@ final class InferenceService implements AutoCloseable {
     Stats stats() {
         synchronized (batchSizes) {
             return new Stats(requests.get(), images.get(), batches.get(), refused.get(), failed.get(), poolDepth,
-                fromPool.get(), new TreeMap<>(batchSizes));
+                fromPool.get(), new TreeMap<>(batchSizes), forwardNanos.get(), bytesSent.get());
         }
     }
 
@@ -457,7 +461,10 @@ final class InferenceService implements AutoCloseable {
                 if (record) {
                     pre.startRecording();
                 }
+                final long t0 = System.nanoTime();
                 final long[] logits = forward(ops, engine, model, batch, counts);
+                forwardNanos.addAndGet(System.nanoTime() - t0);
+                bytesSent.set(ops.session().transport().bytesSent());
                 if (record) {
                     plan = pre.stopRecording();
                 }

@@ -149,6 +149,18 @@ class InferenceServiceTest {
     }
 
     @Test
+    @Order(1)
+    void shouldRunTheReadmeClientSnippet() {
+        final float[][] images = images(2, 5);
+        final int[] got = ClientEmbeddingTest.readmeSnippet(dir.resolve("service").resolve("certs"),
+            service.party(0).address().getPort(), service.party(1).address().getPort(), images);
+        final double[][] expected = plaintext(weights, images);
+        for (int i = 0; i < images.length; i++) {
+            assertEquals(Classifier.argmax(expected[i], 1)[0], got[i], "image " + i);
+        }
+    }
+
+    @Test
     @Order(2)
     void shouldRefuseMalformedOversizedAndWrongShapeRequestsAndStillServeOthers() throws Exception {
         try (RpcClient c = raw("carol", 0)) {
