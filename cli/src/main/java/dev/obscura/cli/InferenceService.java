@@ -53,9 +53,10 @@ import java.util.function.Predicate;
  * tells the other parties which requests (caller, id, count) form the batch over the parties' own TLS link; each
  * party fills the batch with its shares of those requests (a request whose share has not reached a party within
  * {@link Settings#matchTimeout} is filled with zeros there and failed at that party, so that its client fails and no
- * party waits for ever). Every batch is padded with zeros to {@code maxBatch} images, so that every forward pass has
- * the same shape and asks the dealer for the same correlated randomness in the same order: that is what makes the
- * pool possible. Requests are keyed by the caller's certificate name and its id, so a client can only name its own
+ * party waits for ever). With a pool ({@link Settings#poolDepth} above 0), every batch is padded with zeros to
+ * {@code maxBatch} images, so that every forward pass has the same shape and asks the dealer for the same correlated
+ * randomness in the same order: that is what makes the pool possible. Without one, a batch is padded to the next
+ * power of two only, so that a lone request does not pay for a full batch. Requests are keyed by the caller's certificate name and its id, so a client can only name its own
  * requests; each client gets back only its own rows.
  *
  * <h2>Pool of correlated randomness</h2>
@@ -409,25 +410,29 @@ final class InferenceService implements AutoCloseable {
             while (true) {
                 final List<Pending> batch;
                 final int[] counts;
+                final int rows;
+                final boolean pooling;
                 if (self == 0) {
                     if (crash) {
                         throw new IllegalStateException("party crashed (test)");
                     }
                     if (stopping) {
-                        sendAll(ops, describe(STOP, List.of()));
+                        sendAll(ops, describe(STOP, 0, false, List.of()));
                         return;
                     }
                     batch = collect();
                     if (batch.isEmpty()) {
                         if (pre != null && plan != null && pre.pending() / plan.size() < settings.poolDepth()) {
-                            sendAll(ops, describe(PREFETCH, List.of()));
+                            sendAll(ops, describe(PREFETCH, 0, false, List.of()));
                             pre.prefetch(plan);
                             poolDepth = pre.pending() / plan.size();
                         }
                         continue;
                     }
-                    sendAll(ops, describe(BATCH, batch));
                     counts = batch.stream().mapToInt(p -> p.request.count()).toArray();
+                    pooling = settings.poolDepth() > 0;
+                    rows = pooling ? settings.maxBatch() : bucket(Arrays.stream(counts).sum(), settings.maxBatch());
+                    sendAll(ops, describe(BATCH, rows, pooling, batch));
                 } else {
                     final byte[] message;
                     try {
@@ -454,15 +459,20 @@ final class InferenceService implements AutoCloseable {
                         continue;
                     }
                     counts = d.counts;
+                    rows = d.rows;
+                    pooling = d.pooling;
+                    if (rows < Arrays.stream(counts).sum()) {
+                        throw new IllegalStateException("malformed batch descriptor from the leader");
+                    }
                     batch = match(d.keys);
                 }
-                final boolean record = pre != null && plan == null;
+                final boolean record = pre != null && plan == null && pooling;
                 final boolean pooled = pre != null && pre.pending() > 0;
                 if (record) {
                     pre.startRecording();
                 }
                 final long t0 = System.nanoTime();
-                final long[] logits = forward(ops, engine, model, batch, counts);
+                final long[] logits = forward(ops, engine, model, batch, counts, rows);
                 forwardNanos.addAndGet(System.nanoTime() - t0);
                 bytesSent.set(ops.session().transport().bytesSent());
                 if (record) {
@@ -531,8 +541,7 @@ final class InferenceService implements AutoCloseable {
     }
 
     private long[] forward(final SecureOps ops, final SecureEngine engine, final Sequential<SecretTensor> model,
-                           final List<Pending> batch, final int[] counts) {
-        final int max = settings.maxBatch();
+                           final List<Pending> batch, final int[] counts, final int max) {
         final long[] input = new long[max * IMAGE_ELEMENTS];
         int row = 0;
         for (int i = 0; i < counts.length; i++) {
@@ -594,10 +603,21 @@ final class InferenceService implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ descriptors
 
-    private static byte[] describe(final byte type, final List<Pending> batch) {
+    /**
+     * The rows of a forward pass of {@code images} images without the pool: the next power of two (at most
+     * {@code max}), so that few shapes occur and a lone request does not pay for a full batch.
+     */
+    static int bucket(final int images, final int max) {
+        return Math.min(max, Integer.highestOneBit(Math.max(1, images - 1)) << (images > 1 ? 1 : 0));
+    }
+
+    private static byte[] describe(final byte type, final int rows, final boolean pooling,
+                                   final List<Pending> batch) {
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); DataOutputStream out =
             new DataOutputStream(bytes)) {
             out.writeByte(type);
+            out.writeInt(rows);
+            out.writeBoolean(pooling);
             out.writeInt(batch.size());
             for (final Pending p : batch) {
                 final byte[] key = p.key.getBytes(StandardCharsets.UTF_8);
@@ -613,12 +633,14 @@ final class InferenceService implements AutoCloseable {
     }
 
     /** What the leader sent: a batch's requests (keys and image counts), a prefetch, or stop. */
-    private record Descriptor(byte type, List<String> keys, int[] counts) {
+    private record Descriptor(byte type, int rows, boolean pooling, List<String> keys, int[] counts) {
         static Descriptor read(final byte[] message) {
             try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(message))) {
                 final byte type = in.readByte();
+                final int rows = in.readInt();
+                final boolean pooling = in.readBoolean();
                 final int n = in.readInt();
-                if (type < BATCH || type > STOP || n < 0 || n > 65_536) {
+                if (type < BATCH || type > STOP || n < 0 || n > 65_536 || rows < 0 || rows > 4096) {
                     throw new IllegalStateException("malformed batch descriptor from the leader");
                 }
                 final List<String> keys = new ArrayList<>(n);
@@ -631,7 +653,7 @@ final class InferenceService implements AutoCloseable {
                     keys.add(new String(in.readNBytes(len), StandardCharsets.UTF_8));
                     counts[i] = in.readInt();
                 }
-                return new Descriptor(type, keys, counts);
+                return new Descriptor(type, rows, pooling, keys, counts);
             } catch (IOException e) {
                 throw new IllegalStateException("malformed batch descriptor from the leader", e);
             }

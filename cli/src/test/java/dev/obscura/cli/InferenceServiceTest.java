@@ -149,6 +149,18 @@ class InferenceServiceTest {
     }
 
     @Test
+    @Order(0)
+    void shouldPadBatchesWithoutAPoolToThePowerOfTwoAbove() {
+        assertEquals(1, InferenceService.bucket(1, 64));
+        assertEquals(2, InferenceService.bucket(2, 64));
+        assertEquals(4, InferenceService.bucket(3, 64));
+        assertEquals(8, InferenceService.bucket(5, 64));
+        assertEquals(64, InferenceService.bucket(33, 64));
+        assertEquals(64, InferenceService.bucket(64, 64));
+        assertEquals(48, InferenceService.bucket(40, 48));
+    }
+
+    @Test
     @Order(1)
     void shouldRunTheReadmeClientSnippet() {
         final float[][] images = images(2, 5);

@@ -51,7 +51,7 @@ class ServeCommandTest {
         }
         final int[] expected = ServeLoadCommand.plaintext(ModelFile.read(model), images);
 
-        Deployment.Running[] service = start(d, conf, model);
+        Deployment.Running[] service = start(d, conf, model, "2");
         final String[] classify = {"classify", "--config", conf.toString(), "--name", "alice", "--mnist-test",
             "" + IMAGES, "--data", mnist.toString(), "--batch", "2", "--timeout", "60"};
         assertArrayEquals(expected, predictions(CommandRun.of(classify)));
@@ -67,20 +67,22 @@ class ServeCommandTest {
             r.kill();
         }
 
-        // Restarted, the service works again.
-        service = start(d, conf, model);
+        // Restarted (now without a pool: batches padded to a power of two only), the service works again.
+        service = start(d, conf, model, "0");
         assertArrayEquals(expected, predictions(CommandRun.of(classify)));
         for (final Deployment.Running r : service) {
             r.kill();
         }
     }
 
-    private static Deployment.Running[] start(final Deployment d, final Path conf, final Path model) {
+    private static Deployment.Running[] start(final Deployment d, final Path conf, final Path model,
+                                              final String pool) {
         final String c = conf.toString();
         return new Deployment.Running[] {d.start("dealer", "--config", c),
             d.start("serve", "--config", c, "--id", "0", "--model", model.toString(), "--max-batch", "4",
-                "--stats-every", "0"),
-            d.start("serve", "--config", c, "--id", "1", "--max-batch", "4", "--stats-every", "0")};
+                "--stats-every", "0", "--pool-depth", pool),
+            d.start("serve", "--config", c, "--id", "1", "--max-batch", "4", "--stats-every", "0", "--pool-depth",
+                pool)};
     }
 
     private static int[] predictions(final CommandRun run) {
