@@ -380,7 +380,14 @@ final class InferenceService implements AutoCloseable {
     private void runParty() {
         try {
             EndpointRuntime.runParty(partyContext, ops -> {
-                serve(ops);
+                try {
+                    serve(ops);
+                } catch (RuntimeException e) {
+                    // Fail the clients now, not after the runtime has closed its connections (seconds later).
+                    failure.compareAndSet(null, "compute party " + self + " stopped: " + e.getMessage());
+                    failAll(failure.get());
+                    throw e;
+                }
                 return null;
             });
         } catch (RuntimeException e) {

@@ -62,7 +62,7 @@ class InferenceServiceTest {
         final PlainEngine plain = new PlainEngine();
         weights = ModelBinding.capture(MnistCnn.create(plain, 11), plain);
         service = ServiceDeployment.start(dir.resolve("service"), weights, CLIENTS, Backends.defaultBackend(),
-            Duration.ofSeconds(10), s -> s.withBatch(MAX_BATCH, Duration.ofMillis(30)).withPool(1).withRate(20)
+            Duration.ofSeconds(5), s -> s.withBatch(MAX_BATCH, Duration.ofMillis(30)).withPool(1).withRate(20)
                 .withMatch(Duration.ofSeconds(2)));
     }
 
@@ -271,7 +271,7 @@ class InferenceServiceTest {
     @Order(7)
     void shouldFailRequestsClearlyWithinTheTimeOutWhenAComputePartyDies() {
         try (ObscuraClient alice = ObscuraClient.connect(service.clientConfig("alice").timeout(
-            Duration.ofSeconds(20)))) {
+            Duration.ofSeconds(20)).connectTimeout(Duration.ofSeconds(2)))) {
             service.party(1).crash();
             final ObscuraClientException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
                 () -> assertThrows(ObscuraClientException.class, () -> alice.classify(images(1, 11))));
