@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * authority signs the certificates.
  */
 @Command(name = "certs", mixinStandardHelpOptions = true,
-    description = {"Make a test CA and a certificate and key for each party and helper.",
+    description = {"Make a test CA and certificates for the parties and helpers.",
         "",
         "With --workers FILE: for every worker, caller and secure-group endpoint of a worker configuration.",
         "",

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
  * {@link ObscuraClient} configured from the deployment's network configuration.
  */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Classify images with the encrypted inference service (`obscura serve`).",
+    description = {"Classify images with the encrypted inference service.",
         "",
         "Secret-shares each image between the compute parties over mutual TLS and adds up their shares of the"
             + " logits: no compute party alone sees an image or a prediction. IMAGES are 28x28 grayscale PNG files"

@@ -36,7 +36,7 @@ import picocli.CommandLine.Command;
         "Start here:",
         "  ./obscura mnist train --epochs 1    train in plaintext, save the model",
         "  ./obscura mnist infer --secure      classify the test set, also on shares",
-        "  ./obscura serve-load                encrypted inference as a service, under load",
+        "  ./obscura serve-load                load-test the encrypted inference service",
         "",
         "Help on a command:",
         "  ./obscura help mnist train          (or: ./obscura mnist train --help)",

@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
  * same model and batch size, two parties as threads) measured in the same run. Bounded in count and time.
  */
 @Command(name = "serve-load", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Load-test the encrypted inference service on loopback (TLS, one JVM).",
+    description = {"Load-test the encrypted inference service on loopback.",
         "",
         "Starts two compute parties and the dealer, then for each --clients level runs that many clients at once,"
             + " each sending --requests requests of --images-per-request MNIST test images. Prints images/s,"
