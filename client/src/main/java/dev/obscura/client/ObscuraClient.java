@@ -8,7 +8,6 @@ import dev.obscura.network.rpc.RpcException;
 import dev.obscura.random.Prg;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.FixedPointRangeException;
-import dev.obscura.ring.RingTensor;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -209,10 +208,9 @@ public final class ObscuraClient implements AutoCloseable {
         final Prg prg = Prg.fresh(backend);
         try {
             for (int p = 0; p < parties - 1; p++) {
-                try (RingTensor r = prg.next(values.length)) {
-                    out[p] = r.toArray();
-                    r.fill(0);
-                }
+                // Heap arrays, not tensors: the client needs no off-heap memory and no --add-opens.
+                out[p] = new long[values.length];
+                prg.fill(out[p]);
                 for (int k = 0; k < last.length; k++) {
                     last[k] -= out[p][k];
                 }
