@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * authority signs the certificates.
  */
 @Command(name = "certs", mixinStandardHelpOptions = true,
-    description = {"Make a test CA and a certificate and key for each party and helper.",
+    description = {"Make a test CA and certificates for the parties and helpers.",
         "",
         "With --workers FILE: for every worker, caller and secure-group endpoint of a worker configuration.",
         "",
@@ -47,6 +47,10 @@ final class CertsCommand implements Runnable {
         description = "Where to write the files (default: the folder of the configuration's CA file).")
     private Path out;
 
+    @Option(names = "--client", paramLabel = "NAME",
+        description = "With --config: also a certificate for this client of the inference service (repeatable).")
+    private List<String> clients = new ArrayList<>();
+
     @Option(names = "--days", paramLabel = "N", defaultValue = "30",
         description = "How long the certificates are valid, in days (default: ${DEFAULT-VALUE}).")
     private int days;
@@ -66,9 +70,20 @@ final class CertsCommand implements Runnable {
         }
         final NetworkConfig c = NetworkConfig.read(config);
         final Path dir = out != null ? out : c.caFile().toAbsolutePath().getParent();
-        final List<Path> written = TestCertificates.write(c, dir, Duration.ofDays(days));
+        final List<String> names = new ArrayList<>();
+        final List<String> hosts = new ArrayList<>();
+        for (final NetworkConfig.Endpoint e : c.endpoints()) {
+            names.add(e.name());
+            hosts.add(e.host());
+        }
+        for (final String client : clients) {
+            names.add(client);
+            hosts.add("127.0.0.1"); // a client is known by its name; the address does not matter
+        }
+        final List<Path> written = TestCertificates.write(names, hosts, dir, Duration.ofDays(days));
         final PrintWriter w = spec.commandLine().getOut();
-        w.println("Wrote a test CA and certificates for " + c.endpoints().size() + " endpoints (valid " + days
+        w.println("Wrote a test CA and certificates for " + c.endpoints().size() + " endpoints"
+            + (clients.isEmpty() ? "" : " and " + clients.size() + " clients") + " (valid " + days
             + " days) into " + dir + ":");
         written.forEach(p -> w.println("  " + p.getFileName()));
         final List<String> unmatched = new ArrayList<>();

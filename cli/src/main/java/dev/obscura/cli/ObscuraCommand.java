@@ -36,13 +36,14 @@ import picocli.CommandLine.Command;
         "Start here:",
         "  ./obscura mnist train --epochs 1    train in plaintext, save the model",
         "  ./obscura mnist infer --secure      classify the test set, also on shares",
+        "  ./obscura serve-load                load-test the encrypted inference service",
         "",
         "Help on a command:",
         "  ./obscura help mnist train          (or: ./obscura mnist train --help)",
     },
     subcommands = {DemoCommand.class, BackendsCommand.class, MnistCommand.class, BenchCommand.class,
         CertsCommand.class, PartyCommand.class, DealerCommand.class, FlCommand.class, WorkerCommand.class,
-        HelpCommand.class})
+        ServeCommand.class, ClassifyCommand.class, ServeLoadCommand.class, HelpCommand.class})
 public final class ObscuraCommand implements Runnable {
     /** The most lines a failure prints. */
     static final int MAX_MESSAGE_LINES = 3;

@@ -33,6 +33,11 @@ final class Deployment {
         return new Deployment(dir, dir.resolve("network.conf"));
     }
 
+    /** An existing configuration {@code config} in {@code dir}. */
+    static Deployment of(final Path dir, final Path config) {
+        return new Deployment(dir, config);
+    }
+
     Path config() {
         return config;
     }
@@ -49,6 +54,15 @@ final class Deployment {
             this.out = out;
             this.err = err;
             this.command = command;
+        }
+
+        /** Kills the process at once (a crash), and waits for it to end. */
+        void kill() {
+            try {
+                process.destroyForcibly().waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         CommandRun await() {

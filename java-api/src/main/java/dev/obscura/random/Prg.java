@@ -20,6 +20,9 @@ import javax.security.auth.Destroyable;
  * <p>Not thread-safe: one generator per thread (or per party).
  */
 public final class Prg implements Destroyable {
+    private static final int BLOCK_BYTES = 16;
+    /** Keystream bytes per {@link javax.crypto.Cipher#update} call of {@link #fill(long[])}. */
+    private static final int CHUNK_BYTES = 64 * 1024;
     private final Backend backend;
     private final Seed seed;
     private final long streamId;
@@ -41,6 +44,43 @@ public final class Prg implements Destroyable {
         final long blocks = (out.numel() + 1) >>> 1;
         backend.aesCtrFill(seed.key(), streamId, nextBlock, out);
         nextBlock += blocks;
+    }
+
+    /**
+     * Fills the heap array {@code out} with the next uniform elements and advances the stream, exactly as
+     * {@link #fill(RingTensor)} of a tensor of {@code out.length} elements would: the same keystream, computed with
+     * the JDK's AES in counter mode, with no off-heap memory (so a JVM without the project's {@code --add-opens}, such
+     * as a client's, can use it).
+     */
+    public void fill(final long[] out) {
+        final byte[] iv = new byte[BLOCK_BYTES];
+        final java.nio.ByteBuffer ivb = java.nio.ByteBuffer.wrap(iv).order(java.nio.ByteOrder.BIG_ENDIAN);
+        ivb.putLong(streamId).putLong(nextBlock);
+        final byte[] key = seed.key();
+        final int chunkLongs = CHUNK_BYTES / Long.BYTES;
+        final byte[] stream = new byte[Math.min(CHUNK_BYTES, ((out.length + 1) >>> 1) * BLOCK_BYTES)];
+        try {
+            final javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+            cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.IvParameterSpec(iv));
+            for (int done = 0; done < out.length; ) {
+                final int count = Math.min(chunkLongs, out.length - done);
+                // Whole blocks only: the keystream of zeros is the keystream itself; an odd tail drops half a block.
+                final int bytes = ((count + 1) >>> 1) * BLOCK_BYTES;
+                if (cipher.update(new byte[bytes], 0, bytes, stream, 0) != bytes) {
+                    throw new IllegalStateException("AES/CTR returned a short keystream, bytes=" + bytes);
+                }
+                java.nio.ByteBuffer.wrap(stream, 0, count << 3).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer()
+                    .get(out, done, count);
+                done += count;
+            }
+        } catch (final java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("AES/CTR keystream generation failed", e);
+        } finally {
+            // The keystream is future share material: do not leave it on the heap longer than needed.
+            java.util.Arrays.fill(stream, (byte) 0);
+        }
+        nextBlock += (out.length + 1) >>> 1;
     }
 
     /** A new tensor of {@code shape} with uniform elements. */

@@ -131,4 +131,22 @@ class PrgTest {
         }
         return same;
     }
+
+    @Test
+    void shouldFillHeapArraysWithTheSameStreamAsTensors() {
+        final byte[] key = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f");
+        final Prg tensors = new Prg(Seed.fromBytes(key), 7, new JavaBackend());
+        final Prg arrays = new Prg(Seed.fromBytes(key), 7, new JavaBackend());
+        // Odd and even sizes, and one over the heap fill's chunk of 8192 elements, interleaved.
+        for (final int n : new int[] {1, 784, 3, 10_001, 2}) {
+            final long[] heap = new long[n];
+            arrays.fill(heap);
+            try (RingTensor t = tensors.next(n)) {
+                assertArrayEquals(t.toArray(), heap, "n=" + n);
+            }
+            assertEquals(tensors.position(), arrays.position());
+        }
+        arrays.destroy();
+        assertThrows(IllegalStateException.class, () -> arrays.fill(new long[1]));
+    }
 }

@@ -41,7 +41,15 @@ public final class IoRuntime {
     }
 
     private static boolean probeWrap() {
-        final long address = UnsafeApi.allocateMemory(8);
+        final long address;
+        try {
+            address = UnsafeApi.allocateMemory(8);
+        } catch (IllegalAccessError | ExceptionInInitializerError | NoClassDefFoundError e) {
+            // A JVM without the project's --add-opens (an application that embeds only the RPC client): no off-heap
+            // tensors are sent there, so the copy path costs nothing.
+            LOG.log(Level.DEBUG, "transport: no off-heap access (" + e + "), tensors would be copied on send");
+            return false;
+        }
         try {
             final ByteBuf b = Unpooled.wrappedBuffer(address, 8, false);
             b.nioBuffer();

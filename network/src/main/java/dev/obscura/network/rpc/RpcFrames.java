@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Reading and writing {@link RpcFrameDescriptor} frames. {@link Decoder} cuts the decrypted stream of one connection
@@ -87,7 +86,10 @@ final class RpcFrames {
         private final Sink sink;
         private final long maxMessageBytes;
         private final boolean serverSide;
-        private final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+        // A heap buffer: the RPC layer needs no off-heap access, so a client JVM needs no --add-opens.
+        private final byte[] headerBytes = new byte[HEADER_LENGTH];
+        private final java.nio.ByteBuffer header =
+            java.nio.ByteBuffer.wrap(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
         private int headerFill;
         /** Payload bytes of the frame being read, or -1 while reading a header. */
         private int payloadLength = -1;
@@ -133,7 +135,7 @@ final class RpcFrames {
 
         private void readHeader(final ChannelHandlerContext ctx, final ByteBuf in) {
             final int n = Math.min(HEADER_LENGTH - headerFill, in.readableBytes());
-            in.readBytes(header.byteArray(), headerFill, n);
+            in.readBytes(headerBytes, headerFill, n);
             headerFill += n;
             if (headerFill < HEADER_LENGTH) {
                 return;
@@ -154,11 +156,11 @@ final class RpcFrames {
 
         /** Why the header just read is refused, or {@code null}; sets the frame's type, id and payload length. */
         private String checkHeader() {
-            final int length = header.getInt(RpcFrameDescriptor.LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
-            final int version = header.getByte(RpcFrameDescriptor.VERSION_OFFSET) & 0xFF;
-            final int frameType = header.getByte(RpcFrameDescriptor.TYPE_OFFSET) & 0xFF;
-            final int reserved = header.getShort(RpcFrameDescriptor.RESERVED_OFFSET, ByteOrder.LITTLE_ENDIAN);
-            final long requestId = header.getLong(RpcFrameDescriptor.REQUEST_ID_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            final int length = header.getInt(RpcFrameDescriptor.LENGTH_OFFSET);
+            final int version = header.get(RpcFrameDescriptor.VERSION_OFFSET) & 0xFF;
+            final int frameType = header.get(RpcFrameDescriptor.TYPE_OFFSET) & 0xFF;
+            final int reserved = header.getShort(RpcFrameDescriptor.RESERVED_OFFSET);
+            final long requestId = header.getLong(RpcFrameDescriptor.REQUEST_ID_OFFSET);
             if (version != RpcFrameDescriptor.VERSION) {
                 return "unsupported protocol version, version=" + version + ", expected=" + RpcFrameDescriptor.VERSION;
             }
