@@ -60,12 +60,13 @@ import java.util.function.Predicate;
  * requests; each client gets back only its own rows.
  *
  * <h2>Pool of correlated randomness</h2>
- * The first batch is run while recording what it asks the dealer for ({@link Preprocessing#startRecording}); from then
- * on, whenever no request waits, the leader tells the parties to prefetch one more forward pass's correlated
- * randomness ({@link Preprocessing#prefetch}), up to {@link Settings#poolDepth} passes. A batch taken while the pool
- * is not empty runs with no dealer traffic; one taken with an empty pool asks the dealer as it goes. The pool is
- * filled by the party's session thread between batches, not by a separate thread: a session and its dealer
- * connection belong to one thread, so a fill and a forward pass cannot overlap.
+ * The first batch is run while recording what it asks the dealer for ({@link Preprocessing#startRecording}); right
+ * after it, every party starts a background thread ({@link Preprocessing#fillInBackground}) that keeps up to
+ * {@link Settings#poolDepth} forward passes' correlated randomness ready, fetching the next pass from the dealer
+ * whenever fewer wait, while the party's thread computes. From then on a forward pass takes its correlated randomness
+ * from the pool only: it never waits for the dealer while the pool is not empty, and when the pool is empty (the
+ * dealer slower than the requests) it waits for the filler, at most the time-out. Only the filler talks to the
+ * dealer, only the party's thread to the other parties.
  *
  * <h2>Faults</h2>
  * A malformed request, one of the wrong shape or fixed-point bits, one over the per-request limit, and a client over
@@ -79,9 +80,8 @@ final class InferenceService implements AutoCloseable {
     private static final int[] IMAGE = {1, 28, 28};
     private static final int IMAGE_ELEMENTS = 784;
     private static final byte BATCH = 1;
-    private static final byte PREFETCH = 2;
     private static final byte STOP = 3;
-    /** How long the leader waits for a first request before it considers filling the pool. */
+    /** How long the leader waits for a first request before it looks again for a stop. */
     private static final long IDLE_POLL_MILLIS = 50;
 
     /**
@@ -210,7 +210,8 @@ final class InferenceService implements AutoCloseable {
     private final AtomicLong forwardNanos = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
     private final Map<Integer, Long> batchSizes = new TreeMap<>();
-    private volatile int poolDepth;
+    /** The pool's background filler, from the end of the first pooled batch (set and closed by the party thread). */
+    private volatile Preprocessing.Filler filler;
     private volatile boolean stopping;
     private volatile boolean crash;
     private final RpcServer server;
@@ -274,7 +275,7 @@ final class InferenceService implements AutoCloseable {
     /** What the service did so far. */
     Stats stats() {
         synchronized (batchSizes) {
-            return new Stats(requests.get(), images.get(), batches.get(), refused.get(), failed.get(), poolDepth,
+            return new Stats(requests.get(), images.get(), batches.get(), refused.get(), failed.get(), poolDepth(),
                 fromPool.get(), new TreeMap<>(batchSizes), forwardNanos.get(), bytesSent.get());
         }
     }
@@ -429,11 +430,6 @@ final class InferenceService implements AutoCloseable {
                     }
                     batch = collect();
                     if (batch.isEmpty()) {
-                        if (pre != null && plan != null && pre.pending() / plan.size() < settings.poolDepth()) {
-                            sendAll(ops, describe(PREFETCH, 0, false, List.of()));
-                            pre.prefetch(plan);
-                            poolDepth = pre.pending() / plan.size();
-                        }
                         continue;
                     }
                     counts = batch.stream().mapToInt(p -> p.request.count()).toArray();
@@ -457,14 +453,6 @@ final class InferenceService implements AutoCloseable {
                     if (d.type == STOP) {
                         return;
                     }
-                    if (d.type == PREFETCH) {
-                        if (pre == null || plan == null) {
-                            throw new IllegalStateException("the leader asked to prefetch before any batch ran");
-                        }
-                        pre.prefetch(plan);
-                        poolDepth = pre.pending() / plan.size();
-                        continue;
-                    }
                     counts = d.counts;
                     rows = d.rows;
                     pooling = d.pooling;
@@ -474,7 +462,7 @@ final class InferenceService implements AutoCloseable {
                     batch = match(d.keys);
                 }
                 final boolean record = pre != null && plan == null && pooling;
-                final boolean pooled = pre != null && pre.pending() > 0;
+                final boolean pooled = filler != null && filler.depth() > 0;
                 if (record) {
                     pre.startRecording();
                 }
@@ -484,13 +472,23 @@ final class InferenceService implements AutoCloseable {
                 bytesSent.set(ops.session().transport().bytesSent());
                 if (record) {
                     plan = pre.stopRecording();
+                    // Every party records the same first pooled batch, so every filler asks for the same plan.
+                    filler = pre.fillInBackground(plan, settings.poolDepth());
                 }
-                poolDepth = pre == null || plan == null ? 0 : pre.pending() / plan.size();
                 answer(batch, counts, logits, pooled);
             }
         } finally {
+            if (filler != null) {
+                filler.close();
+            }
             MnistCommand.release(model, modelEngine);
         }
+    }
+
+    /** Forward passes of correlated randomness ready in the pool now. */
+    private int poolDepth() {
+        final Preprocessing.Filler f = filler;
+        return f == null ? 0 : f.depth();
     }
 
     /** The leader's next batch: whole requests, up to max-batch images, waiting at most max-wait after the first. */
@@ -599,7 +597,7 @@ final class InferenceService implements AutoCloseable {
         synchronized (batchSizes) {
             batchSizes.merge(total, 1L, Long::sum);
         }
-        LOG.log(Level.DEBUG, "party {0}: batch of {1} images, pool depth {2}", self, total, poolDepth);
+        LOG.log(Level.DEBUG, "party {0}: batch of {1} images, pool depth {2}", self, total, poolDepth());
     }
 
     private void sendAll(final SecureOps ops, final byte[] message) {

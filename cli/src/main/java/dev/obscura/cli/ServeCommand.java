@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
         "The compute parties hold the MnistCnn weights in shares (the model owner, role.model-owner, default party"
             + " 0, shares its --model once at start-up); clients secret-share their images to every party over"
             + " mutual TLS and get back shares of the logits, which only they add up. Party 0 batches the clients'"
-            + " requests (--max-batch images, waiting at most --max-wait) into one secure forward pass; between"
-            + " batches the parties prefetch the dealer's correlated randomness for upcoming batches (--pool-depth)."
+            + " requests (--max-batch images, waiting at most --max-wait) into one secure forward pass; a thread at"
+            + " each party fetches the dealer's correlated randomness for upcoming batches meanwhile (--pool-depth)."
             + " Trust: semi-honest, non-colluding compute parties and dealer.",
         "",
         "Example (four terminals, after `obscura certs --config network.conf --client alice`):",

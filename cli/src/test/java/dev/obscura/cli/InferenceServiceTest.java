@@ -149,6 +149,29 @@ class InferenceServiceTest {
     }
 
     @Test
+    @Order(2)
+    void shouldFillThePoolInTheBackgroundAtBothPartiesAndServeTheNextBatchFromIt() throws Exception {
+        try (ObscuraClient client = ObscuraClient.connect(service.clientConfig(CLIENTS.get(3)))) {
+            // A first batch records the plan (if none ran before); then each party's filler fetches the next pass.
+            final float[][] first = images(2, 77);
+            assertMatchesPlaintext(weights, first, client.classify(first));
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            for (int party = 0; party < 2; party++) {
+                while (service.party(party).stats().poolDepth() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(1, service.party(party).stats().poolDepth(), "party " + party + "'s pool, idle: "
+                    + service.party(party).stats());
+            }
+            final long fromPool = service.party(0).stats().batchesFromPool();
+            final float[][] next = images(3, 78);
+            assertMatchesPlaintext(weights, next, client.classify(next));
+            assertTrue(service.party(0).stats().batchesFromPool() > fromPool, "the next batch came from the pool: "
+                + service.party(0).stats());
+        }
+    }
+
+    @Test
     @Order(0)
     void shouldPadBatchesWithoutAPoolToThePowerOfTwoAbove() {
         assertEquals(1, InferenceService.bucket(1, 64));

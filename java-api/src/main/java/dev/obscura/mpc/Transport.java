@@ -13,7 +13,10 @@ import java.time.Duration;
  * wrong size makes the receive throw {@link TransportException}, never hang. Frame lengths are checked against what
  * the protocol expects, so garbage is refused rather than misread.
  *
- * <p>One thread per endpoint: a transport is used by the thread of the party that owns it.
+ * <p>One thread per link: a transport is used by the thread of the party that owns it, except that one other thread
+ * may send to and receive from one peer that the party's thread then leaves alone (a background filler of
+ * correlated randomness on the dealer's link). Each link has its own order and queue, and the counters are safe to
+ * update from both threads; {@link #close()} belongs to the party's thread.
  */
 public interface Transport extends AutoCloseable {
 

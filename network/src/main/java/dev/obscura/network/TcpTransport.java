@@ -14,6 +14,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The TCP implementation of {@link Transport}: one endpoint (a party or a helper such as the dealer) of a
@@ -38,8 +39,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * receive from it at once with a message that names it. Payload and frame counters count data frames only, exactly
  * as the in-process transport does.
  *
- * <p>One thread per endpoint, as {@link Transport} says: the party's thread sends, receives and closes; I/O runs on
- * this endpoint's own event-loop threads, which {@link #close()} stops.
+ * <p>One thread per link, as {@link Transport} says: the party's thread sends, receives and closes (a background
+ * filler may own the dealer's link); I/O runs on this endpoint's own event-loop threads, which {@link #close()}
+ * stops.
  */
 public final class TcpTransport implements Transport {
     private static final System.Logger LOG = System.getLogger(TcpTransport.class.getName());
@@ -52,8 +54,9 @@ public final class TcpTransport implements Transport {
     private final PeerLink[] links;
     private final Endpoints endpoints;
     private final AtomicBoolean closing = new AtomicBoolean();
-    private long bytesSent;
-    private long framesSent;
+    // Atomic: a background filler may send on the dealer's link beside the party's thread (DealerClient).
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong framesSent = new AtomicLong();
 
     private TcpTransport(final Context context) {
         this.context = context;
@@ -184,8 +187,8 @@ public final class TcpTransport implements Transport {
             link.sending(-1);
         }
         link.countSent(length);
-        bytesSent += length;
-        framesSent++;
+        bytesSent.addAndGet(length);
+        framesSent.incrementAndGet();
     }
 
     @Override
@@ -229,7 +232,7 @@ public final class TcpTransport implements Transport {
 
     @Override
     public long bytesSent() {
-        return bytesSent;
+        return bytesSent.get();
     }
 
     @Override
@@ -244,7 +247,7 @@ public final class TcpTransport implements Transport {
 
     @Override
     public long framesSent() {
-        return framesSent;
+        return framesSent.get();
     }
 
     /**
@@ -291,7 +294,7 @@ public final class TcpTransport implements Transport {
                 l.drop();
             }
         }
-        LOG.log(Level.DEBUG, () -> "endpoint " + self + " closed: sent " + bytesSent + " bytes in " + framesSent
+        LOG.log(Level.DEBUG, () -> "endpoint " + self + " closed: sent " + bytesSent.get() + " bytes in " + framesSent.get()
             + " frames");
     }
 

@@ -1386,6 +1386,97 @@ public abstract class SuiteConformance {
         }
     }
 
+    /**
+     * A background filler ({@link Preprocessing#fillInBackground}) serves repeated runs of the recorded computation:
+     * every run gives the recorded run's results, the pool fills to its depth while the parties wait, a computation
+     * that differs from the plan fails clearly at every party, and closing the filler releases what it fetched.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(CONFIGS)
+    public void shouldServeRepeatedRunsFromABackgroundFillerAndRefuseAnotherComputation(final Config c) {
+        final Check chk = check(c);
+        final SplittableRandom rnd = chk.random();
+        final double[] a = reals(rnd, 12, 10);
+        final double[] b = reals(rnd, 12, 10);
+        final int depth = 2;
+        final int runs = 5;
+        final List<Map<String, Object>> out = run(c, ops -> {
+            final Optional<Preprocessing> pre = ops.preprocessing();
+            if (pre.isEmpty()) {
+                return null;
+            }
+            final Map<String, Object> r = new LinkedHashMap<>();
+            try (SecretTensor x = input(ops, 0, a, 3, 4);
+                 SecretTensor y = input(ops, ops.session().parties() - 1, b, 4, 3)) {
+                final Supplier<List<long[]>> computation = () -> {
+                    try (SecretTensor xy = ops.matmul(x, y, false, false);
+                         SecretTensor sq = ops.mul(xy, xy);
+                         SecretTensor neg = ops.lessThanZero(xy)) {
+                        return List.of(open(ops, xy), open(ops, sq), open(ops, neg));
+                    }
+                };
+                pre.get().startRecording();
+                r.put("recorded", computation.get());
+                final Preprocessing.Plan plan = pre.get().stopRecording();
+                r.put("planSize", plan.size());
+                final List<List<long[]>> served = new ArrayList<>();
+                try (Preprocessing.Filler filler = pre.get().fillInBackground(plan, depth)) {
+                    for (int i = 0; i < runs; i++) {
+                        served.add(computation.get());
+                    }
+                    final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (filler.depth() < depth && System.nanoTime() < deadline) {
+                        Thread.sleep(5);
+                    }
+                    r.put("depth", filler.depth());
+                    r.put("pending", pre.get().pending());
+                    assertThrows(IllegalStateException.class, () -> pre.get().fillInBackground(plan, depth),
+                        "a second filler");
+                    // Not the recorded computation: the first take differs from the plan (a product, not a matmul).
+                    final IllegalStateException wrong = assertThrows(IllegalStateException.class, () -> {
+                        try (SecretTensor z = ops.mul(x, x)) {
+                            fail("another computation ran from the plan's material");
+                        }
+                    });
+                    r.put("wrong", wrong.getMessage());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                r.put("served", served);
+                r.put("pendingAfterClose", pre.get().pending());
+            }
+            return r;
+        });
+        Assumptions.assumeTrue(out.get(0) != null, "the suite has no preprocessing");
+        for (int party = 0; party < c.parties(); party++) {
+            final Map<String, Object> r = out.get(party);
+            final int planSize = (Integer) r.get("planSize");
+            assertEquals(depth, r.get("depth"), chk.msg("party " + party + ": the filler fills the pool to its depth"));
+            assertEquals(depth * planSize, r.get("pending"), chk.msg("party " + party + ": depth whole runs wait"));
+            assertEquals(0, r.get("pendingAfterClose"), chk.msg("closing the filler releases what it fetched"));
+            assertTrue(((String) r.get("wrong")).contains("does not match"), chk.msg("a computation other than the"
+                + " plan's fails clearly: " + r.get("wrong")));
+            @SuppressWarnings("unchecked")
+            final List<long[]> recorded = (List<long[]>) r.get("recorded");
+            @SuppressWarnings("unchecked")
+            final List<List<long[]>> served = (List<List<long[]>>) r.get("served");
+            assertEquals(runs, served.size());
+            final Terms mm = PlaintextReference.matmul(new int[] {3, 4}, new int[] {4, 3}, false, false);
+            final Terms sq = PlaintextReference.broadcastMul(new int[] {9}, new int[] {9});
+            final List<List<long[]>> all = new ArrayList<>();
+            all.add(recorded);
+            all.addAll(served);
+            for (int i = 0; i < all.size(); i++) {
+                final List<long[]> res = all.get(i);
+                final String what = (i == 0 ? "recorded run" : "run " + i + " from the filler") + " at party " + party
+                    + ": ";
+                chk.truncated(what + "matmul", PlaintextReference.exact(mm, encode(a), encode(b)), F, res.get(0));
+                chk.truncated(what + "mul", PlaintextReference.exact(sq, res.get(0), res.get(0)), F, res.get(1));
+                chk.ringEquals(what + "lessThanZero", map(res.get(0), v -> v < 0 ? 1 : 0), res.get(2));
+            }
+        }
+    }
+
     // ========================================================================================= checked mode
 
     /**

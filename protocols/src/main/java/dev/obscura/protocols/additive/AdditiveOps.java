@@ -146,5 +146,13 @@ final class AdditiveOps implements SecurePrimitives {
         public int pending() {
             return dealer.prefetchedCount();
         }
+
+        @Override
+        public Filler fillInBackground(final Plan plan, final int depth) {
+            if (!(plan instanceof CorrelationPlan recorded)) {
+                throw new IllegalArgumentException("plan was not recorded by this suite: " + plan);
+            }
+            return dealer.fillInBackground(recorded.requests(), depth);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.obscura.protocols.dealer;
 
 import dev.obscura.mpc.CommStats;
+import dev.obscura.mpc.Preprocessing;
 import dev.obscura.mpc.Session;
 import dev.obscura.mpc.Transport;
 import dev.obscura.mpc.TransportException;
@@ -15,6 +16,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A party's connection to the dealer: it asks for correlated randomness and hands out this party's shares of it.
@@ -46,6 +49,8 @@ public final class DealerClient {
     private final Announcer announcer;
     private final ArrayDeque<Prefetched> prefetched = new ArrayDeque<>();
     private List<Correlation<?>> recording;
+    /** The background filler once {@link #fillInBackground} started it; then every take is served by it. */
+    private volatile BackgroundFill background;
 
     private record Prefetched(Correlation<?> request, AutoCloseable material) {
     }
@@ -176,6 +181,10 @@ public final class DealerClient {
     /** This party's shares of {@code request}: prefetched if available, else from the dealer now. */
     @SuppressWarnings("unchecked")
     public <M extends AutoCloseable> M take(final Correlation<M> request) {
+        final BackgroundFill fill = background;
+        if (fill != null && prefetched.isEmpty()) {
+            return fill.take(request);
+        }
         if (!prefetched.isEmpty()) {
             final Prefetched next = prefetched.poll();
             if (!Correlation.same(next.request(), request)) {
@@ -195,9 +204,46 @@ public final class DealerClient {
         }
     }
 
-    /** Number of prefetched correlations not yet taken. */
+    /** Number of prefetched correlations not yet taken (by {@link #prefetch} and by the background filler). */
     public int prefetchedCount() {
-        return prefetched.size();
+        final BackgroundFill fill = background;
+        return prefetched.size() + (fill == null ? 0 : fill.queued());
+    }
+
+    /**
+     * Starts a thread that keeps up to {@code depth} runs of {@code requests} ready, fetching the next run whenever
+     * fewer than {@code depth} whole runs wait, so that the online phase does not wait for the dealer while the pool
+     * is not empty. From this call on, every {@link #take} (after what {@link #prefetch} left) is served from that
+     * pool in order, waiting for the thread at most the transport's time-out; this party's thread must not be the
+     * one that talks to the dealer any more, so the call comes between computations.
+     *
+     * <p>Every party starts its filler after the same computations with the same plan and depth, so that the
+     * fillers ask for the same correlations in the same order (party 0's announces them; the last party's reads the
+     * dealer's corrections). The filler uses only the dealer's link of the transport, which the transport must allow
+     * beside the party's own thread on the peers' links (both transports of this project do: each link has its own
+     * queue). Its traffic is not counted in {@link CommStats} (which belongs to the party's thread), except the
+     * transport's byte counters. Close the returned handle to stop the filler and release what it fetched.
+     *
+     * @throws IllegalStateException when a filler already runs, or recording is on
+     */
+    public synchronized BackgroundFill fillInBackground(final List<Correlation<?>> requests, final int depth) {
+        if (background != null) {
+            throw new IllegalStateException("a background filler already runs for this party");
+        }
+        if (recording != null) {
+            throw new IllegalStateException("cannot fill in the background while recording a plan");
+        }
+        if (requests.isEmpty() || depth < 1) {
+            throw new IllegalArgumentException("need a non-empty plan and a depth of at least 1, requests="
+                + requests.size() + ", depth=" + depth);
+        }
+        for (final Correlation<?> r : requests) {
+            catalogue.requireServed(r.kind());
+        }
+        final BackgroundFill fill = new BackgroundFill(List.copyOf(requests), depth);
+        background = fill;
+        fill.thread.start();
+        return fill;
     }
 
     /** Starts recording the correlations requested from now on (for a later {@link #prefetch}). */
@@ -217,7 +263,16 @@ public final class DealerClient {
         return out;
     }
 
+    /** The material of {@code request} from the dealer (or the file), on the background filler's thread. */
+    private AutoCloseable fetchInBackground(final Correlation<?> request) {
+        announcer.announce(request, catalogue.encode(request));
+        return request.generate(source);
+    }
+
     private <M extends AutoCloseable> M fetch(final Correlation<M> request) {
+        if (background != null) {
+            throw new IllegalStateException("the dealer is the background filler's: fetch on the party's thread");
+        }
         // Every party checks, so that a kind the dealer would refuse fails here, at once, everywhere.
         catalogue.requireServed(request.kind());
         if (recording != null) {
@@ -226,6 +281,157 @@ public final class DealerClient {
         try (CommStats.Offline ignored = session.stats().offline()) {
             announcer.announce(request, catalogue.encode(request));
             return request.generate(source);
+        }
+    }
+
+    /**
+     * The background filler of {@link #fillInBackground}: one daemon thread that fetches whole runs of a plan into a
+     * queue while fewer than {@code depth} whole runs wait. A failure of the thread (the dealer gone, a transport
+     * error) is kept and thrown to the party's next take, after what was fetched before it is used up.
+     */
+    public final class BackgroundFill implements Preprocessing.Filler {
+        /** The longest {@link #close} waits for the filler thread to end. */
+        private static final long CLOSE_WAIT_MILLIS = 2000;
+        private final List<Correlation<?>> plan;
+        private final int depth;
+        private final LinkedBlockingQueue<Prefetched> queue = new LinkedBlockingQueue<>();
+        private final Thread thread;
+        private final Object room = new Object();
+        private volatile RuntimeException failure;
+        private volatile boolean stopping;
+        private long runsFetched;
+
+        private BackgroundFill(final List<Correlation<?>> plan, final int depth) {
+            this.plan = plan;
+            this.depth = depth;
+            this.thread = new Thread(this::run, "obscura-dealer-filler-" + session.partyId());
+            thread.setDaemon(true);
+        }
+
+        /** Whole runs of the plan ready now (the pool depth). */
+        @Override
+        public int depth() {
+            return queued() / plan.size();
+        }
+
+        /** Runs of the plan fetched so far. */
+        public synchronized long runsFetched() {
+            return runsFetched;
+        }
+
+        private int queued() {
+            return queue.size();
+        }
+
+        private void run() {
+            try {
+                while (!stopping) {
+                    synchronized (room) {
+                        while (!stopping && queue.size() > (depth - 1) * plan.size()) {
+                            room.wait();
+                        }
+                    }
+                    if (stopping) {
+                        return;
+                    }
+                    for (final Correlation<?> r : plan) {
+                        final AutoCloseable material = fetchInBackground(r);
+                        synchronized (room) {
+                            if (stopping) {
+                                release(new Prefetched(r, material));
+                                return;
+                            }
+                            queue.add(new Prefetched(r, material));
+                        }
+                    }
+                    synchronized (this) {
+                        runsFetched++;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                if (!stopping) {
+                    failure = e;
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private <M extends AutoCloseable> M take(final Correlation<M> request) {
+            final long timeoutMillis = session.transport().timeout().toMillis();
+            final Prefetched next;
+            try {
+                Prefetched p = queue.poll();
+                final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+                while (p == null) {
+                    final RuntimeException failed = failure;
+                    if (failed != null) {
+                        throw new IllegalStateException("the background filler of correlated randomness failed: "
+                            + failed.getMessage(), failed);
+                    }
+                    if (stopping) {
+                        throw new IllegalStateException("the background filler of correlated randomness was closed");
+                    }
+                    final long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new TransportException(TransportException.Reason.TIMEOUT, "waited " + timeoutMillis
+                            + " ms for the background filler's correlated randomness from the dealer");
+                    }
+                    p = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+                }
+                next = p;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for correlated randomness", e);
+            }
+            synchronized (room) {
+                room.notifyAll();
+            }
+            if (!Correlation.same(next.request(), request)) {
+                release(next);
+                throw new IllegalStateException("the computation asked for " + request.kind()
+                    + " material that does not match the background filler's plan (" + next.request().kind()
+                    + "): it differs from the recorded run");
+            }
+            return (M) next.material();
+        }
+
+        /**
+         * Stops the filler, waits for it (at most two seconds: one inside a fetch ends when the transport closes, and
+         * releases what it was fetching) and releases what it fetched and nobody took. The party's takes fail from now on. Idempotent.
+         */
+        @Override
+        public void close() {
+            synchronized (room) {
+                stopping = true;
+                room.notifyAll();
+            }
+            try {
+                // A filler inside a fetch ends with its transport (when the session closes): do not wait for that.
+                thread.join(Math.min(CLOSE_WAIT_MILLIS, session.transport().timeout().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (room) {
+                for (Prefetched p = queue.poll(); p != null; p = queue.poll()) {
+                    release(p);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "BackgroundFill[party=" + session.partyId() + ", plan=" + plan.size() + " requests, depth="
+                + depth + ", ready=" + depth() + "]";
+        }
+    }
+
+    private static void release(final Prefetched p) {
+        try {
+            p.material().close();
+        } catch (Exception e) {
+            throw new IllegalStateException("releasing correlated randomness failed", e);
         }
     }
 }

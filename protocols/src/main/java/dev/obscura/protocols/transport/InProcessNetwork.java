@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -198,9 +199,10 @@ public final class InProcessNetwork implements dev.obscura.protocols.ClusterNetw
 
     private final class Endpoint implements Transport {
         private final int self;
-        private long bytesSent;
+        // Atomic: a background filler may send on the dealer's link beside the party's thread (DealerClient).
+        private final AtomicLong bytesSent = new AtomicLong();
         private final long[] bytesSentTo = new long[endpointCount];
-        private long framesSent;
+        private final AtomicLong framesSent = new AtomicLong();
         private final long[] bytesReceived = new long[endpointCount];
 
         Endpoint(final int self) {
@@ -257,9 +259,9 @@ public final class InProcessNetwork implements dev.obscura.protocols.ClusterNetw
                 ch.recycle(f); // it holds the message: back to the channel, zeroed if the network is closed
                 throw e;
             }
-            bytesSent += f.length;
+            bytesSent.addAndGet(f.length);
             bytesSentTo[peer] += f.length;
-            framesSent++;
+            framesSent.incrementAndGet();
             ch.deliver(f);
         }
 
@@ -348,7 +350,7 @@ public final class InProcessNetwork implements dev.obscura.protocols.ClusterNetw
 
         @Override
         public long bytesSent() {
-            return bytesSent;
+            return bytesSent.get();
         }
 
         @Override
@@ -363,7 +365,7 @@ public final class InProcessNetwork implements dev.obscura.protocols.ClusterNetw
 
         @Override
         public long framesSent() {
-            return framesSent;
+            return framesSent.get();
         }
 
         @Override
