@@ -7,6 +7,7 @@ import dev.obscura.network.EndpointRuntime;
 import dev.obscura.network.NetworkConfig;
 import dev.obscura.protocols.dealer.PreprocessingFileWriter;
 import dev.obscura.protocols.dealer.PreprocessingPlan;
+import dev.obscura.text.UntrustedText;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
     description = {"Run the dealer over TLS, or ahead of time into files.",
         "",
         "Online (the default), the dealer serves the parties' requests for correlated randomness (Beaver triples,"
-            + " truncation and comparison masks) until they close their connections.",
+            + " truncation and comparison masks) until they close their connections; with --keep-serving it then"
+            + " waits for them again (the dealer of `obscura serve`, so that a restarted compute party can rejoin).",
         "",
         "Ahead of time, with --plan and --out, it writes one signed file per party per run, in a folder per run"
             + " under --out, for the computation the plan describes, and exits. A plan is recorded by a party:"
@@ -33,6 +35,7 @@ import picocli.CommandLine.Option;
         "",
         "Examples:",
         "  obscura dealer --config network.conf",
+        "  obscura dealer --config network.conf --keep-serving",
         "  obscura dealer --config network.conf --plan matmul.plan --out prep --runs 3",
         ""})
 final class DealerCommand implements Runnable {
@@ -53,6 +56,10 @@ final class DealerCommand implements Runnable {
     @Option(names = "--out", paramLabel = "DIR", description = "Ahead of time: where to write the files.")
     private Path out;
 
+    @Option(names = "--keep-serving", description = "Online: after the parties close or fail, wait for them again,"
+        + " until stopped (for `obscura serve`).")
+    private boolean keepServing;
+
     @Option(names = "--runs", paramLabel = "K", defaultValue = "1",
         description = "Ahead of time: how many runs to make, each used once (default: ${DEFAULT-VALUE}).")
     private int runs;
@@ -66,6 +73,7 @@ final class DealerCommand implements Runnable {
         MnistCommand.check(cmd, runs >= 1 && runs <= 1000, "--runs must be between 1 and 1000, runs=" + runs);
         MnistCommand.check(cmd, plan != null || !cmd.getParseResult().hasMatchedOption("--runs"),
             "--runs applies only with --plan and --out");
+        MnistCommand.check(cmd, plan == null || !keepServing, "--keep-serving applies only online, not with --plan");
         final Backend backend = PartyOptions.resolve(cmd, backendName);
         final NetworkConfig config = network.read();
         final ProtocolSuite suite = NetworkOptions.suite(config);
@@ -80,10 +88,24 @@ final class DealerCommand implements Runnable {
             w.println("obscura " + NetworkOptions.describe(config, self, backend, network.emulation(cmd))
                 + ": serving the parties");
             w.flush();
-            EndpointRuntime.runHelper(context);
-            w.println("the parties closed: done");
-            w.flush();
-            return;
+            if (!keepServing) {
+                EndpointRuntime.runHelper(context);
+                w.println("the parties closed: done");
+                w.flush();
+                return;
+            }
+            for (long session = 1; ; session++) {
+                try {
+                    EndpointRuntime.runHelper(context);
+                    w.println("session " + session + ": the parties closed; waiting for them again");
+                } catch (RuntimeException e) {
+                    // One line, as the top-level handler would print it: the reason, never a value.
+                    w.println("session " + session + " failed: " + UntrustedText.printable(
+                        ObscuraCommand.describe(e).lines().findFirst().orElse(""), ObscuraCommand.MAX_LINE_CHARS)
+                        + "; waiting for the parties again");
+                }
+                w.flush();
+            }
         }
         final PreprocessingPlan p = PreprocessingPlan.read(plan);
         w.printf("Writing %d run(s) of '%s' (%d requests) for %d parties into %s%n", runs, p.computation(), p.size(),

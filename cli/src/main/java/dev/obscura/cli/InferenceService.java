@@ -72,8 +72,11 @@ import java.util.function.Predicate;
  * A malformed request, one of the wrong shape or fixed-point bits, one over the per-request limit, and a client over
  * its rate limit get an error naming the problem; the RPC layer refuses oversized frames and callers whose
  * certificate is not from the configured CA. A client that disconnects has its queued requests dropped. When the
- * session fails (a compute party or the dealer died), every request in flight and every later one fails with the
- * reason, and the service stops: restarting every compute party and the dealer restores it. Every wait is bounded.
+ * session fails (a compute party or the dealer died), every request in flight fails with the reason, and so does
+ * every later one until the session forms again: each surviving party joins the others again (connecting with
+ * backoff, as at start-up), so restarting the one that died (and a dealer started with {@code --keep-serving} keeps
+ * waiting for them) restores the service; the model owner shares the model anew and the pool is recorded anew. A
+ * session that never formed (a wrong certificate or setting) ends the service instead. Every wait is bounded.
  */
 final class InferenceService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(InferenceService.class.getName());
@@ -214,6 +217,8 @@ final class InferenceService implements AutoCloseable {
     private volatile Preprocessing.Filler filler;
     private volatile boolean stopping;
     private volatile boolean crash;
+    /** Whether a session of this party ever formed and shared the model (then a broken one is joined again). */
+    private volatile boolean served;
     private final RpcServer server;
     private final Thread partyThread;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -367,6 +372,19 @@ final class InferenceService implements AutoCloseable {
         }
     }
 
+    /** A short, growing pause before joining again (1 to 5 s), so that a peer's restart is not raced. */
+    private void sleepBeforeRejoin(final int attempt) {
+        final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(5, attempt));
+        while (!stopping && System.nanoTime() < until) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private void failAll(final String why) {
         for (final Pending p : pending.values()) {
             if (p.answer.completeExceptionally(new IllegalStateException(why))) {
@@ -380,21 +398,35 @@ final class InferenceService implements AutoCloseable {
 
     private void runParty() {
         try {
-            EndpointRuntime.runParty(partyContext, ops -> {
+            for (int attempt = 1; ; attempt++) {
                 try {
-                    serve(ops);
+                    EndpointRuntime.runParty(partyContext, ops -> {
+                        try {
+                            serve(ops);
+                        } catch (RuntimeException e) {
+                            // Fail the clients now, not after the runtime has closed its connections (seconds later).
+                            failure.compareAndSet(null, "compute party " + self + " stopped: " + e.getMessage());
+                            failAll(failure.get());
+                            throw e;
+                        }
+                        return null;
+                    });
+                    return; // stopped: by close() at the leader, by the leader's stop elsewhere
                 } catch (RuntimeException e) {
-                    // Fail the clients now, not after the runtime has closed its connections (seconds later).
-                    failure.compareAndSet(null, "compute party " + self + " stopped: " + e.getMessage());
+                    final String why = "compute party " + self + " stopped: " + e.getMessage();
+                    failure.compareAndSet(null, why);
                     failAll(failure.get());
-                    throw e;
+                    // A session that never formed (a wrong certificate or setting) ends the service: it would not
+                    // form on a second try either. One that served and broke is joined again.
+                    if (stopping || crash || !served) {
+                        LOG.log(Level.WARNING, why);
+                        return;
+                    }
+                    // The other parties and the dealer may come back: join them again, the model shared anew.
+                    LOG.log(Level.WARNING, why + "; joining the other parties again (attempt " + (attempt + 1) + ")");
+                    sleepBeforeRejoin(attempt);
                 }
-                return null;
-            });
-        } catch (RuntimeException e) {
-            final String why = "compute party " + self + " stopped: " + e.getMessage();
-            failure.compareAndSet(null, why);
-            LOG.log(Level.WARNING, why);
+            }
         } finally {
             ready.countDown();
             failAll(failure.get() != null ? failure.get() : "the service stopped");
@@ -412,6 +444,10 @@ final class InferenceService implements AutoCloseable {
             ModelBinding.apply(self == modelOwner ? weights : ModelBinding.placeholder(model, modelEngine), model,
                 modelEngine);
             ready.countDown();
+            served = true;
+            if (failure.getAndSet(null) != null) {
+                LOG.log(Level.INFO, "compute party {0} rejoined: model shared again, serving", self);
+            }
             LOG.log(Level.INFO, "compute party {0} ready: model shared, max-batch={1}", self, settings.maxBatch());
             final Preprocessing pre = ops.preprocessing().orElse(null);
             Preprocessing.Plan plan = null;
@@ -480,6 +516,7 @@ final class InferenceService implements AutoCloseable {
         } finally {
             if (filler != null) {
                 filler.close();
+                filler = null;
             }
             MnistCommand.release(model, modelEngine);
         }

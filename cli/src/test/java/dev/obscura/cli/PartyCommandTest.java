@@ -59,6 +59,10 @@ class PartyCommandTest {
         final CommandRun onlyPlan = CommandRun.of("dealer", "--config", conf, "--plan", "x.plan");
         assertEquals(2, onlyPlan.status());
         assertTrue(onlyPlan.err().startsWith("obscura: --plan and --out go together"), onlyPlan.err());
+        final CommandRun keepAhead = CommandRun.of("dealer", "--config", conf, "--plan", "x.plan", "--out", "prep",
+            "--keep-serving");
+        assertEquals(2, keepAhead.status());
+        assertTrue(keepAhead.err().startsWith("obscura: --keep-serving applies only online"), keepAhead.err());
         final CommandRun rtt = CommandRun.of("party", "--config", conf, "--id", "0", "--emulate-rtt", "fast");
         assertEquals(2, rtt.status());
         assertTrue(rtt.err().startsWith("obscura: --emulate-rtt: expected a duration"), rtt.err());

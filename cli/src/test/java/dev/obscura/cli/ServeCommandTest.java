@@ -13,6 +13,7 @@ import dev.obscura.nn.models.MnistCnn;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class ServeCommandTest {
     Path dir;
 
     @Test
-    void shouldClassifyAcrossProcessesFailClearlyWhenAPartyDiesAndWorkOnceRestarted() throws Exception {
+    void shouldClassifyAcrossProcessesFailClearlyWhenAPartyDiesAndWorkOnceItRejoins() throws Exception {
         final Path mnist = SyntheticMnist.write(dir.resolve("mnist"), 1, IMAGES);
         final Path model = dir.resolve("model.obscura");
         final PlainEngine plain = new PlainEngine();
@@ -63,6 +64,20 @@ class ServeCommandTest {
         assertNotEquals(0, failed.status(), failed.out());
         assertTrue(failed.err().contains("party-"), failed.err());
         assertTrue(System.nanoTime() - t0 < 90e9, "failed within the time-out");
+
+        // Party 1 alone is restarted: party 0 and the dealer (--keep-serving) join it again, and the service works.
+        service[2] = d.start("serve", "--config", conf.toString(), "--id", "1", "--max-batch", "4", "--stats-every",
+            "0", "--pool-depth", "2");
+        // Until the session forms again, requests are refused with the reason ("service unavailable: ..."); a
+        // client retries.
+        CommandRun rejoined = CommandRun.of(classify);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (rejoined.status() != 0 && System.nanoTime() < deadline) {
+            assertTrue(rejoined.err().contains("unavailable") || rejoined.err().contains("party"), rejoined.err());
+            Thread.sleep(1000);
+            rejoined = CommandRun.of(classify);
+        }
+        assertArrayEquals(expected, predictions(rejoined));
         for (final Deployment.Running r : service) {
             r.kill();
         }
@@ -78,7 +93,7 @@ class ServeCommandTest {
     private static Deployment.Running[] start(final Deployment d, final Path conf, final Path model,
                                               final String pool) {
         final String c = conf.toString();
-        return new Deployment.Running[] {d.start("dealer", "--config", c),
+        return new Deployment.Running[] {d.start("dealer", "--config", c, "--keep-serving"),
             d.start("serve", "--config", c, "--id", "0", "--model", model.toString(), "--max-batch", "4",
                 "--stats-every", "0", "--pool-depth", pool),
             d.start("serve", "--config", c, "--id", "1", "--max-batch", "4", "--stats-every", "0", "--pool-depth",
