@@ -217,6 +217,10 @@ final class InferenceService implements AutoCloseable {
     private volatile Preprocessing.Filler filler;
     private volatile boolean stopping;
     private volatile boolean crash;
+    /** The session's planned end, if any. */
+    private final Plan plan;
+    /** Batches this party has run in the current session. */
+    private long sessionBatches;
     /** Whether a session of this party ever formed and shared the model (then a broken one is joined again). */
     private volatile boolean served;
     private final RpcServer server;
@@ -225,8 +229,10 @@ final class InferenceService implements AutoCloseable {
     private int fracBits;
 
     private InferenceService(final NetworkConfig config, final int self, final EndpointRuntime.Context partyContext,
-                             final ModelData weights, final int modelOwner, final Settings settings, final Tls tls) {
+                             final ModelData weights, final int modelOwner, final Settings settings, final Tls tls,
+                             final Plan plan) {
         this.settings = settings;
+        this.plan = plan;
         this.partyContext = partyContext;
         this.config = config;
         this.self = self;
@@ -254,7 +260,48 @@ final class InferenceService implements AutoCloseable {
     static InferenceService start(final NetworkConfig config, final int self,
                                   final EndpointRuntime.Context partyContext, final ModelData weights,
                                   final int modelOwner, final Settings settings, final Tls tls) {
-        return new InferenceService(config, self, partyContext, weights, modelOwner, settings, tls);
+        return new InferenceService(config, self, partyContext, weights, modelOwner, settings, tls, Plan.NONE);
+    }
+
+    /**
+     * As {@link #start(NetworkConfig, int, EndpointRuntime.Context, ModelData, int, Settings, Tls)}, for a session
+     * of a fixed number of batches whose correlated randomness a preprocessing file serves (or whose plan is being
+     * recorded for one): {@code partyContext} names the file or the plan and {@link #computation}.
+     */
+    static InferenceService start(final NetworkConfig config, final int self,
+                                  final EndpointRuntime.Context partyContext, final ModelData weights,
+                                  final int modelOwner, final Settings settings, final Tls tls, final Plan plan) {
+        return new InferenceService(config, self, partyContext, weights, modelOwner, settings, tls, plan);
+    }
+
+    /**
+     * A service with a planned end: {@code batches} secure forward passes (each padded to the max batch, so that all
+     * have the same shape), then it stops; no pool and no rejoin (a preprocessing file serves once).
+     *
+     * @param batches the passes the session runs, at least 1; 0 in {@link #NONE}
+     */
+    record Plan(int batches) {
+        /** No planned end: serve until stopped, the dealer online. */
+        static final Plan NONE = new Plan(0);
+
+        Plan {
+            if (batches < 0) {
+                throw new IllegalArgumentException("batches must not be negative, batches=" + batches);
+            }
+        }
+
+        boolean planned() {
+            return batches > 0;
+        }
+    }
+
+    /**
+     * The name of a planned session's computation, which the parties agree on and a preprocessing file is made for:
+     * everything that fixes the shapes it asks the dealer for.
+     */
+    static String computation(final int maxBatch, final int batches, final int modelOwner, final int fracBits) {
+        return "serve MnistCnn: " + batches + " batches of " + maxBatch + " images, model owner " + modelOwner
+            + ", " + fracBits + " fractional bits";
     }
 
     /** Where clients reach the service. */
@@ -418,7 +465,7 @@ final class InferenceService implements AutoCloseable {
                     failAll(failure.get());
                     // A session that never formed (a wrong certificate or setting) ends the service: it would not
                     // form on a second try either. One that served and broke is joined again.
-                    if (stopping || crash || !served) {
+                    if (stopping || crash || !served || plan.planned()) {
                         LOG.log(Level.WARNING, why);
                         return;
                     }
@@ -450,7 +497,8 @@ final class InferenceService implements AutoCloseable {
             }
             LOG.log(Level.INFO, "compute party {0} ready: model shared, max-batch={1}", self, settings.maxBatch());
             final Preprocessing pre = ops.preprocessing().orElse(null);
-            Preprocessing.Plan plan = null;
+            Preprocessing.Plan recorded = null;
+            sessionBatches = 0;
             while (true) {
                 final List<Pending> batch;
                 final int[] counts;
@@ -459,6 +507,12 @@ final class InferenceService implements AutoCloseable {
                 if (self == 0) {
                     if (crash) {
                         throw new IllegalStateException("party crashed (test)");
+                    }
+                    if (plan.planned() && sessionBatches >= plan.batches()) {
+                        // The planned batches are done (the preprocessing file used up, or the plan recorded).
+                        stopping = true;
+                        LOG.log(Level.INFO, "compute party {0}: the {1} planned batches are done, stopping", self,
+                            plan.batches());
                     }
                     if (stopping) {
                         sendAll(ops, describe(STOP, 0, false, List.of()));
@@ -469,7 +523,7 @@ final class InferenceService implements AutoCloseable {
                         continue;
                     }
                     counts = batch.stream().mapToInt(p -> p.request.count()).toArray();
-                    pooling = settings.poolDepth() > 0;
+                    pooling = settings.poolDepth() > 0 || plan.planned(); // one shape for every pass
                     rows = pooling ? settings.maxBatch() : bucket(Arrays.stream(counts).sum(), settings.maxBatch());
                     sendAll(ops, describe(BATCH, rows, pooling, batch));
                 } else {
@@ -487,6 +541,7 @@ final class InferenceService implements AutoCloseable {
                     }
                     final Descriptor d = Descriptor.read(message);
                     if (d.type == STOP) {
+                        stopping = true; // the leader stopped the session: refuse new requests, as it does
                         return;
                     }
                     counts = d.counts;
@@ -497,7 +552,7 @@ final class InferenceService implements AutoCloseable {
                     }
                     batch = match(d.keys);
                 }
-                final boolean record = pre != null && plan == null && pooling;
+                final boolean record = pre != null && recorded == null && pooling && !plan.planned();
                 final boolean pooled = filler != null && filler.depth() > 0;
                 if (record) {
                     pre.startRecording();
@@ -507,10 +562,11 @@ final class InferenceService implements AutoCloseable {
                 forwardNanos.addAndGet(System.nanoTime() - t0);
                 bytesSent.set(ops.session().transport().bytesSent());
                 if (record) {
-                    plan = pre.stopRecording();
+                    recorded = pre.stopRecording();
                     // Every party records the same first pooled batch, so every filler asks for the same plan.
-                    filler = pre.fillInBackground(plan, settings.poolDepth());
+                    filler = pre.fillInBackground(recorded, settings.poolDepth());
                 }
+                sessionBatches++;
                 answer(batch, counts, logits, pooled);
             }
         } finally {

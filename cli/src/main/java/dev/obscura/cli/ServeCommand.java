@@ -1,6 +1,7 @@
 package dev.obscura.cli;
 
 import dev.obscura.backend.Backend;
+import dev.obscura.network.EndpointRuntime;
 import dev.obscura.network.NetworkConfig;
 import dev.obscura.network.Tls;
 import dev.obscura.network.TlsProvider;
@@ -32,6 +33,10 @@ import picocli.CommandLine.Option;
             + " requests (--max-batch images, waiting at most --max-wait) into one secure forward pass; a thread at"
             + " each party fetches the dealer's correlated randomness for upcoming batches meanwhile (--pool-depth)."
             + " Trust: semi-honest, non-colluding compute parties and dealer.",
+        "",
+        "Without a dealer online: record the plan of K passes (--record-plan FILE --batches K, the dealer online),"
+            + " have the dealer write the files (`obscura dealer --plan FILE --out DIR`), then serve K passes from them"
+            + " (--preprocessing FILE --batches K at each party; the same --max-batch); the service stops after them.",
         "",
         "Example (four terminals, after `obscura certs --config network.conf --client alice`):",
         "  obscura dealer --config network.conf",
@@ -72,6 +77,15 @@ final class ServeCommand implements Runnable {
         description = "Forward passes of correlated randomness to keep ready (default: ${DEFAULT-VALUE}).")
     private int poolDepth;
 
+    @CommandLine.Mixin
+    private PlanOptions plan;
+
+    @Option(names = "--batches", paramLabel = "K", defaultValue = "0",
+        description = {"Run K secure forward passes, then stop (each padded to --max-batch; no pool). Required with"
+            + " --record-plan (the plan of K passes, for `obscura dealer --plan`) and with --preprocessing (a file"
+            + " made for the same K, --max-batch and model owner). Default: serve until stopped."})
+    private int batches;
+
     @Option(names = "--rate", paramLabel = "N", defaultValue = "50",
         description = "Requests per second each client may send (default: ${DEFAULT-VALUE}).")
     private double rate;
@@ -100,6 +114,17 @@ final class ServeCommand implements Runnable {
         MnistCommand.check(cmd, (id == owner) == (model != null), id == owner
             ? "--model FILE is required at the model owner, party " + owner
             : "--model is read by the model owner, party " + owner + ", not by party " + id);
+        final boolean planned = plan.preprocessing != null || plan.recordPlan != null;
+        MnistCommand.check(cmd, batches >= 0 && batches <= 1_000_000, "--batches must be between 0 and 1000000,"
+            + " batches=" + batches);
+        MnistCommand.check(cmd, !planned || batches > 0, "--preprocessing and --record-plan need --batches K: the"
+            + " number of forward passes the file serves (or the plan records)");
+        MnistCommand.check(cmd, batches == 0 || planned, "--batches applies only with --preprocessing or"
+            + " --record-plan");
+        MnistCommand.check(cmd, plan.preprocessing == null || plan.recordPlan == null, "--preprocessing and"
+            + " --record-plan do not go together: record with the dealer online, then serve from the files");
+        MnistCommand.check(cmd, !planned || !cmd.getParseResult().hasMatchedOption("--pool-depth"), "--pool-depth"
+            + " does not apply with --preprocessing or --record-plan: the file is the pool");
         final ModelData weights = model == null ? null : ModelFile.read(model);
         final NetworkConfig.Endpoint me = config.endpoint(id);
         final InetSocketAddress address = listen != null ? parse(cmd, listen)
@@ -107,7 +132,7 @@ final class ServeCommand implements Runnable {
         final InferenceService.Settings settings;
         try {
             settings = new InferenceService.Settings(address, clients == null ? n -> true : Set.copyOf(clients)::contains,
-                maxBatch, Duration.ofMillis(maxWaitMillis), poolDepth, rate, 8, Duration.ofSeconds(5),
+                maxBatch, Duration.ofMillis(maxWaitMillis), planned ? 0 : poolDepth, rate, 8, Duration.ofSeconds(5),
                 config.timeout().plusSeconds(30));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage(), e);
@@ -116,11 +141,15 @@ final class ServeCommand implements Runnable {
             config.source(), me.name());
         final PrintWriter out = cmd.getOut();
         out.println("obscura serve: " + NetworkOptions.describe(config, id, backend, network.emulation(cmd)));
-        final InferenceService service = InferenceService.start(config, id, network.context(cmd, config, id, backend),
-            weights, owner, settings, tls);
+        final EndpointRuntime.Context context = network.context(cmd, config, id, backend);
+        final InferenceService service = planned
+            ? InferenceService.start(config, id, plan.apply(context, InferenceService.computation(maxBatch, batches,
+                owner, config.fixedPointBits())), weights, owner, settings, tls, new InferenceService.Plan(batches))
+            : InferenceService.start(config, id, context, weights, owner, settings, tls);
         out.println("clients connect to " + me.name() + " at " + service.address().getHostString() + ":"
-            + service.address().getPort() + " (max-batch " + maxBatch + ", max-wait " + maxWaitMillis + " ms, pool-depth "
-            + poolDepth + ")");
+            + service.address().getPort() + " (max-batch " + maxBatch + ", max-wait " + maxWaitMillis + " ms, "
+            + (planned ? batches + " batches " + (plan.preprocessing != null ? "from " + plan.preprocessing
+            : "recording the plan to " + plan.recordPlan) : "pool-depth " + poolDepth) + ")");
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "obscura-serve-stop"));
         while (true) {

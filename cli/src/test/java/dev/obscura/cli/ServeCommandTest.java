@@ -90,6 +90,82 @@ class ServeCommandTest {
         }
     }
 
+    @Test
+    void shouldServeAPlannedNumberOfBatchesFromPreprocessingFilesWithoutADealer() throws Exception {
+        final Path mnist = SyntheticMnist.write(dir.resolve("mnist"), 1, IMAGES);
+        final Path model = dir.resolve("model.obscura");
+        final PlainEngine plain = new PlainEngine();
+        ModelFile.save(MnistCnn.create(plain, 6), plain, model);
+        final List<Integer> ports = ServiceDeployment.freePorts(3);
+        final Path conf = dir.resolve("network.conf");
+        Files.writeString(conf, "suite = additive-dealer\nparty.0 = 127.0.0.1:" + ports.get(0) + "\nparty.1 = 127.0.0.1:"
+            + ports.get(1) + "\nhelper.dealer = 127.0.0.1:" + ports.get(2) + "\ntls.ca = certs/ca.crt\n"
+            + "tls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\ntimeout = 20s\nconnect-timeout = 60s\n");
+        final CommandRun certs = CommandRun.of("certs", "--config", conf.toString(), "--client", "alice");
+        assertEquals(0, certs.status(), certs.out() + certs.err());
+        final Deployment d = Deployment.of(dir, conf);
+        final MnistSplit test = Mnist.load(mnist, 0, IMAGES).test();
+        final float[][] images = new float[IMAGES][MnistSplit.PIXELS];
+        for (int i = 0; i < IMAGES; i++) {
+            test.copyBatch(i, 1, images[i], new int[1]);
+        }
+        final int[] expected = ServeLoadCommand.plaintext(ModelFile.read(model), images);
+        final String c = conf.toString();
+        final String[] classify = {"classify", "--config", c, "--name", "alice", "--mnist-test", "" + IMAGES,
+            "--data", mnist.toString(), "--batch", "2", "--timeout", "60"};
+
+        // 1. With the dealer online, record the plan of two passes (two requests of two images: two batches).
+        final Path planFile = dir.resolve("serve.plan");
+        final Deployment.Running dealer = d.start("dealer", "--config", c);
+        final Deployment.Running[] recording = {
+            d.start("serve", "--config", c, "--id", "0", "--model", model.toString(), "--max-batch", "4",
+                "--stats-every", "0", "--record-plan", planFile.toString(), "--batches", "2"),
+            d.start("serve", "--config", c, "--id", "1", "--max-batch", "4", "--stats-every", "0", "--record-plan",
+                dir.resolve("serve-1.plan").toString(), "--batches", "2")};
+        assertArrayEquals(expected, predictions(CommandRun.of(classify)));
+        for (final Deployment.Running r : recording) {
+            final CommandRun done = r.await();
+            assertEquals(0, done.status(), done.out() + done.err());
+        }
+        assertEquals(0, dealer.await().status());
+        assertTrue(Files.size(planFile) > 0, "the plan was written");
+
+        // 2. The dealer writes each party's file and exits.
+        final CommandRun made = CommandRun.of("dealer", "--config", c, "--plan", planFile.toString(), "--out",
+            dir.resolve("prep").toString());
+        assertEquals(0, made.status(), made.out() + made.err());
+        final Path run;
+        try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("prep"))) {
+            run = runs.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+
+        // 3. The parties serve the two passes from their files, no dealer running, and stop.
+        final Deployment.Running[] served = {
+            d.start("serve", "--config", c, "--id", "0", "--model", model.toString(), "--max-batch", "4",
+                "--stats-every", "0", "--preprocessing", run.resolve("party-0.prep").toString(), "--batches", "2"),
+            d.start("serve", "--config", c, "--id", "1", "--max-batch", "4", "--stats-every", "0",
+                "--preprocessing", run.resolve("party-1.prep").toString(), "--batches", "2")};
+        assertArrayEquals(expected, predictions(CommandRun.of(classify)));
+        for (final Deployment.Running r : served) {
+            final CommandRun done = r.await();
+            assertEquals(0, done.status(), done.out() + done.err());
+            assertTrue(done.out().contains("2 batches from"), done.out());
+        }
+
+        // 4. A file for other settings (another max batch) is refused before the party connects.
+        final long t0 = System.nanoTime();
+        final CommandRun other = CommandRun.of("serve", "--config", c, "--id", "1", "--max-batch", "8",
+            "--preprocessing", run.resolve("party-1.prep").toString(), "--batches", "2");
+        assertEquals(1, other.status(), other.out() + other.err());
+        assertTrue(other.err().contains("party-1.prep") && other.err().contains("8 images"), other.err());
+        assertTrue(System.nanoTime() - t0 < 30e9, "refused at once, not after the connect time-out");
+        final CommandRun noBatches = CommandRun.of("serve", "--config", c, "--id", "1", "--preprocessing",
+            run.resolve("party-1.prep").toString());
+        assertEquals(2, noBatches.status());
+        assertTrue(noBatches.err().startsWith("obscura: --preprocessing and --record-plan need --batches K"),
+            noBatches.err());
+    }
+
     private static Deployment.Running[] start(final Deployment d, final Path conf, final Path model,
                                               final String pool) {
         final String c = conf.toString();
