@@ -58,7 +58,8 @@ import picocli.CommandLine.Option;
             + " update, and the coordinator learns only their sum. --dp-epsilon or --dp-noise train with DP-FedAvg"
             + " (McMahan et al., ICLR 2018): each worker's update is clipped to --clip at the worker, weighted"
             + " equally, and Gaussian noise is added to the sum once per round; the privacy spent is printed after"
-            + " every round. With both, the coordinator sees the sum before the noise (docs/PRIVACY.md).",
+            + " every round. With both, the coordinator sees the sum before the noise, except with --secure-agg"
+            + " additive, where the first aggregator adds it to its share (docs/PRIVACY.md).",
         "",
         "Example:",
         "  obscura fl --workers 10 --rounds 5",

@@ -94,6 +94,32 @@ public final class AdditiveAggregation implements SecureSum {
 
     @Override
     public FixedPointSum sum(final List<LocalUpdate> updates, final int parameters, final double clip) {
+        return sum(updates, parameters, clip, 0);
+    }
+
+    /**
+     * The sum with the Gaussian mechanism's noise (standard deviation {@code noiseMultiplier * clip}) added by
+     * aggregator 0 to its share of the sum before it leaves: the combiner, like everyone else, only ever sees the
+     * noised sum, unless aggregator 0 colludes with it (the route's trust assumption already is that the aggregators
+     * do not collude with anyone).
+     */
+    @Override
+    public FixedPointSum noisedSum(final List<LocalUpdate> updates, final int parameters, final double clip,
+                                   final double noiseMultiplier) {
+        if (!(clip > 0) || !(noiseMultiplier > 0)) {
+            throw new IllegalArgumentException("a noised sum needs a positive clip norm and noise multiplier, clip="
+                + clip + ", sigma=" + noiseMultiplier);
+        }
+        return sum(updates, parameters, clip, noiseMultiplier);
+    }
+
+    @Override
+    public boolean addsNoise() {
+        return true;
+    }
+
+    private FixedPointSum sum(final List<LocalUpdate> updates, final int parameters, final double clip,
+                              final double noiseMultiplier) {
         final int n = updates.size();
         final List<String> names = aggregators.stream().map(Worker::name).toList();
         if (n < 2 || updates.stream().anyMatch(u -> names.contains(u.worker().name()))) {
@@ -147,7 +173,9 @@ public final class AdditiveAggregation implements SecureSum {
             }
             final ContributorSet set = combiner.finishReports();
             final byte[] setFrame = set.encode();
-            final List<byte[]> sums = all("sum", pool, j -> aggregators.get(j).additiveSum(setup.roundId(), setFrame));
+            final List<byte[]> sums = all("sum", pool, j -> j == 0 && noiseMultiplier > 0
+                ? aggregators.get(j).additiveSumWithNoise(setup.roundId(), setFrame, noiseMultiplier, clip, fracBits)
+                : aggregators.get(j).additiveSum(setup.roundId(), setFrame));
             for (int j = 0; j < sums.size(); j++) {
                 combiner.receive(j, SecAggMessage.decode(sums.get(j)));
             }

@@ -44,8 +44,10 @@ import java.util.Objects;
  * update inside its secure-aggregation client and the coordinator learns only the sum, to which it then adds the
  * noise. The coordinator therefore sees the <em>un-noised</em> sum: the DP guarantee protects each worker's data
  * against everyone who sees the models (the workers, whoever gets the final model), not against the coordinator.
- * Noise added at the workers, so that not even the sum is seen clean, needs the distributed discrete Gaussian of
- * Kairouz, Liu and Steinke (ICML 2021), which is not implemented.
+ * With additive sharing among aggregators ({@link AdditiveAggregation}, {@link SecureSum#addsNoise()}), aggregator
+ * 0 adds the noise to its share of the sum before it leaves, so nobody, the coordinator included, sees the sum
+ * without it unless aggregator 0 colludes with the coordinator. Noise added at the workers (the distributed discrete
+ * Gaussian of Kairouz, Liu and Steinke, ICML 2021, whose sum is not a discrete Gaussian) is not implemented.
  *
  * <p><b>Accounting.</b> Federated averaging samples a fixed-size set of m workers per round; the accountant
  * ({@link RdpAccountant}) analyses Poisson sampling at rate q = m/K, as McMahan et al. do. For fixed-size samples
@@ -154,15 +156,19 @@ public final class DpFedAvg implements Aggregation {
 
     @Override
     public synchronized AggregatedUpdate aggregate(final List<LocalUpdate> updates, final int parameters) {
-        final FixedPointSum s = secure != null ? secure.sum(updates, parameters, clipNorm)
-            : plainSum(updates, parameters);
+        // The Gaussian mechanism on the sum of clipped updates: sensitivity C, noise σC, once per round; added
+        // inside the secure sum where it can (the additive route: nobody sees the sum without it), else here.
+        final boolean noisedInside = secure != null && secure.addsNoise();
+        final FixedPointSum s = noisedInside ? secure.noisedSum(updates, parameters, clipNorm, noiseMultiplier)
+            : secure != null ? secure.sum(updates, parameters, clipNorm) : plainSum(updates, parameters);
         if (s.workers().isEmpty()) {
             throw new IllegalStateException("no update could be aggregated, dropped=" + s.dropped().keySet());
         }
         final long[] sum = s.sum();
-        // The Gaussian mechanism on the sum of clipped updates: sensitivity C, noise σC, once per round.
-        try (RandomBits bits = RandomBits.fresh(backend)) {
-            GaussianNoise.forSensitivity(noiseMultiplier, clipNorm, s.encoding()).addTo(sum, bits);
+        if (!noisedInside) {
+            try (RandomBits bits = RandomBits.fresh(backend)) {
+                GaussianNoise.forSensitivity(noiseMultiplier, clipNorm, s.encoding()).addTo(sum, bits);
+            }
         }
         final float[] mean = s.divided(perRound);
         accountant.step(noiseMultiplier, sampleRate());

@@ -17,6 +17,25 @@ public interface SecureSum extends Aggregation {
      */
     FixedPointSum sum(List<LocalUpdate> updates, int parameters, double clip);
 
+    /**
+     * Whether {@link #noisedSum} adds the DP noise inside the secure computation, so that nobody sees the sum
+     * without it ({@link DpFedAvg} then adds none of its own).
+     */
+    default boolean addsNoise() {
+        return false;
+    }
+
+    /**
+     * As {@link #sum} with clipping, plus the discrete Gaussian noise of standard deviation
+     * {@code noiseMultiplier * clip} on the grid, added before anyone sees the sum.
+     *
+     * @throws UnsupportedOperationException unless {@link #addsNoise()}
+     */
+    default FixedPointSum noisedSum(final List<LocalUpdate> updates, final int parameters, final double clip,
+                                    final double noiseMultiplier) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not add noise itself");
+    }
+
     /** Fractional bits of the grid the sum is on. */
     int fracBits();
 

@@ -16,6 +16,8 @@ import dev.obscura.federated.secagg.SecAggMessage;
 import dev.obscura.federated.secagg.ShareDelivery;
 import dev.obscura.federated.secagg.UnmaskRequest;
 import dev.obscura.privacy.ClippedSum;
+import dev.obscura.privacy.GaussianNoise;
+import dev.obscura.privacy.RandomBits;
 import dev.obscura.ring.FixedPoint;
 import dev.obscura.ring.RingTensor;
 import java.time.Duration;
@@ -91,7 +93,19 @@ final class SecAggRequests {
             case WorkerProtocol.ADDITIVE_SHARE -> share(in);
             case WorkerProtocol.ADDITIVE_RECEIVE -> receive(caller, in.i64("round"), in.blob("share", MAX_FRAME));
             case WorkerProtocol.ADDITIVE_REPORT -> out.blob(aggregator(in.i64("round")).aggregator.report().encode());
-            case WorkerProtocol.ADDITIVE_SUM -> sum(in.i64("round"), in.blob("contributors", MAX_FRAME), out);
+            case WorkerProtocol.ADDITIVE_SUM -> sum(in.i64("round"), in.blob("contributors", MAX_FRAME), null, out);
+            case WorkerProtocol.ADDITIVE_SUM_NOISED -> {
+                final long round = in.i64("round");
+                final byte[] set = in.blob("contributors", MAX_FRAME);
+                final double sigma = in.f64("noise multiplier");
+                final double clip = in.f64("clip");
+                final int fracBits = in.i32("frac bits");
+                if (fracBits < 0 || fracBits > 30) {
+                    throw new IllegalArgumentException("frac bits must be in [0, 30], fracBits=" + fracBits);
+                }
+                // Checks sigma and clip (positive, finite, a deviation the grid can carry) before the sum is formed.
+                sum(round, set, GaussianNoise.forSensitivity(sigma, clip, new FixedPoint(fracBits)), out);
+            }
             default -> throw new IllegalStateException("not a secure-aggregation request, op=" + op);
         }
     }
@@ -200,14 +214,25 @@ final class SecAggRequests {
         a.aggregator.receive(share.sender(), share);
     }
 
-    /** ADDITIVE_SUM: z_j over the combiner's contributor set; the aggregator's part ends here. */
-    private void sum(final long roundId, final byte[] frame, final WireWriter out) {
+    /**
+     * ADDITIVE_SUM: z_j over the combiner's contributor set; the aggregator's part ends here. With {@code noise}
+     * (ADDITIVE_SUM_NOISED, sent to one aggregator of the round), the Gaussian mechanism's noise is added to z_j
+     * here, inside the secret-shared sum: nobody, the combiner included, ever sees the sum without it.
+     */
+    private void sum(final long roundId, final byte[] frame, final GaussianNoise noise, final WireWriter out) {
         final Aggregating a = aggregator(roundId);
         if (!(SecAggMessage.decode(frame) instanceof ContributorSet set)) {
             throw WireReader.malformed("ADDITIVE_SUM needs a ContributorSet frame");
         }
-        final AggregatorSum z = a.aggregator.sum(set);
+        AggregatorSum z = a.aggregator.sum(set);
         aggregating.remove(roundId);
+        if (noise != null) {
+            final long[] values = z.sum();
+            try (RandomBits bits = RandomBits.fresh(backend())) {
+                noise.addTo(values, bits);
+            }
+            z = new AggregatorSum(z.roundId(), z.aggregator(), z.contributors(), values);
+        }
         out.blob(z.encode());
     }
 

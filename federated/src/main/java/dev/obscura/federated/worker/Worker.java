@@ -226,6 +226,20 @@ public final class Worker implements AutoCloseable {
         return frame;
     }
 
+    /**
+     * As {@link #additiveSum}, with the discrete Gaussian noise of standard deviation {@code noiseMultiplier * clip}
+     * (on the grid of {@code fracBits} fractional bits) added to this aggregator's sum before it leaves: the DP
+     * noise inside the secret-shared sum, asked of one aggregator per round.
+     */
+    public byte[] additiveSumWithNoise(final long roundId, final byte[] contributorSet, final double noiseMultiplier,
+                                       final double clip, final int fracBits) {
+        final WireReader r = call(WorkerProtocol.ADDITIVE_SUM_NOISED, w -> w.i64(roundId).blob(contributorSet)
+            .f64(noiseMultiplier).f64(clip).i32(fracBits));
+        final byte[] frame = r.blob("frame", SecAggRequests.MAX_FRAME);
+        r.end();
+        return frame;
+    }
+
     /** Whether this handle is closed. */
     public boolean isClosed() {
         return closed;

@@ -157,7 +157,7 @@ final class WorkerNode implements AutoCloseable {
             case WorkerProtocol.CLIP_NORM, WorkerProtocol.SECAGG_BEGIN, WorkerProtocol.SECAGG_STEP,
                 WorkerProtocol.SECAGG_END, WorkerProtocol.ADDITIVE_AGGREGATE, WorkerProtocol.ADDITIVE_SHARE,
                 WorkerProtocol.ADDITIVE_RECEIVE, WorkerProtocol.ADDITIVE_REPORT,
-                WorkerProtocol.ADDITIVE_SUM -> secAgg.handle(op, caller, in, out);
+                WorkerProtocol.ADDITIVE_SUM, WorkerProtocol.ADDITIVE_SUM_NOISED -> secAgg.handle(op, caller, in, out);
             default -> throw WireReader.malformed("unknown op, op=" + op + " (caller " + caller + ")");
         }
     }

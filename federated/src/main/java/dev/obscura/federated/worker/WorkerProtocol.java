@@ -57,6 +57,9 @@ package dev.obscura.federated.worker;
  *  ADDITIVE_RECEIVE round id | share frame (blob)                    -
  *  ADDITIVE_REPORT round id                                          ContributorReport frame (blob)
  *  ADDITIVE_SUM   round id | ContributorSet frame (blob)             AggregatorSum frame (blob)
+ *  ADDITIVE_SUM_NOISED  round id | ContributorSet frame (blob) | noise multiplier (f64) | clip (f64) | frac bits
+ *                 (i32)                                              AggregatorSum frame (blob), its sum plus the
+ *                                                                    discrete Gaussian noise of sigma * clip
  * </pre>
  *
  * The {@code SECAGG_} requests run one client of Bonawitz et al.'s secure aggregation
@@ -106,6 +109,7 @@ final class WorkerProtocol {
     static final int ADDITIVE_RECEIVE = 45;
     static final int ADDITIVE_REPORT = 46;
     static final int ADDITIVE_SUM = 47;
+    static final int ADDITIVE_SUM_NOISED = 48;
 
     /** Most ids in one list (frees, operands). */
     static final int MAX_IDS = 1 << 20;

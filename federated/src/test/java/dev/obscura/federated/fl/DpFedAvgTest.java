@@ -124,11 +124,16 @@ final class DpFedAvgTest {
         final int length = 20_000;
         final double sigma = 1.5;
         final double clip = 0.4;
-        for (final boolean secure : new boolean[] {false, true}) {
-            try (LocalWorkers workers = workers(2)) {
+        for (final String secure : new String[] {"plain", "pairwise", "additive"}) {
+            try (LocalWorkers workers = workers(4)) {
                 final DpFedAvg.Builder b = DpFedAvg.builder().clipNorm(clip).noiseMultiplier(sigma).delta(1e-5)
                     .workers(4, 2);
-                final DpFedAvg dp = (secure ? b.secure(new SecureAggregation()) : b).build();
+                final DpFedAvg dp = (switch (secure) {
+                    case "pairwise" -> b.secure(new SecureAggregation());
+                    case "additive" -> b.secure(new AdditiveAggregation(List.of(workers.get("w2"),
+                        workers.get("w3"))));
+                    default -> b;
+                }).build();
                 final AggregatedUpdate r = dp.aggregate(updates(workers, new float[][] {new float[length],
                     new float[length]}), length);
                 double sum = 0;
@@ -145,6 +150,36 @@ final class DpFedAvgTest {
                 assertEquals(0, mean, 4 * sigma * clip / Math.sqrt(length), "secure=" + secure);
                 assertTrue(dp.noiseStdDev() >= sigma * clip && dp.noiseStdDev() < sigma * clip * 1.001);
             }
+        }
+    }
+
+    @Test
+    void shouldAddTheNoiseInsideTheAdditiveSumSoThatTheCombinerNeverSeesTheSumWithoutIt() {
+        // Zero updates: the plain sum is exactly zero; the noised sum, as the combiner receives it, is noise of sigma
+        // C per coordinate, added by aggregator 0 to its share before it left.
+        final int length = 20_000;
+        final double sigma = 2;
+        final double clip = 0.25;
+        try (LocalWorkers workers = workers(5)) {
+            final AdditiveAggregation additive = new AdditiveAggregation(List.of(workers.get("w2"),
+                workers.get("w3"), workers.get("w4")));
+            assertTrue(additive.addsNoise());
+            final FixedPointSum clean = additive.sum(updates(workers, new float[][] {new float[length],
+                new float[length]}), length, clip);
+            assertTrue(java.util.Arrays.stream(clean.sum()).allMatch(v -> v == 0), "the sum of zeros is zero");
+            final FixedPointSum noised = additive.noisedSum(updates(workers, new float[][] {new float[length],
+                new float[length]}), length, clip, sigma);
+            double squares = 0;
+            for (final long v : noised.sum()) {
+                final double x = noised.encoding().decode(v);
+                squares += x * x;
+            }
+            assertEquals(sigma * clip, Math.sqrt(squares / length), 0.04 * sigma * clip);
+            assertEquals(List.of("w0", "w1"), noised.workers());
+            assertThrows(IllegalArgumentException.class, () -> additive.noisedSum(updates(workers, new float[][] {
+                new float[4], new float[4]}), 4, clip, 0));
+            assertThrows(UnsupportedOperationException.class, () -> new SecureAggregation().noisedSum(List.of(), 4,
+                clip, sigma), "pairwise masking leaves the noise to the coordinator");
         }
     }
 
