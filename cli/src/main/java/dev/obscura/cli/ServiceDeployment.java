@@ -3,6 +3,7 @@ package dev.obscura.cli;
 import dev.obscura.backend.Backend;
 import dev.obscura.client.ObscuraClient;
 import dev.obscura.network.EndpointRuntime;
+import dev.obscura.network.LoopbackNetwork;
 import dev.obscura.network.NetworkConfig;
 import dev.obscura.network.TestCertificates;
 import dev.obscura.network.Tls;
@@ -11,9 +12,7 @@ import dev.obscura.nn.io.ModelData;
 import dev.obscura.protocols.additive.AdditiveSuite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,12 +70,8 @@ final class ServiceDeployment implements AutoCloseable {
     static ServiceDeployment start(final Path dir, final ModelData weights, final List<String> clients,
                                    final Backend backend, final Duration timeout,
                                    final UnaryOperator<InferenceService.Settings> tune) {
-        final List<Integer> ports = freePorts(3);
-        final String text = "# loopback inference service\nsuite = additive-dealer\n"
-            + "party.0 = 127.0.0.1:" + ports.get(0) + "\nparty.1 = 127.0.0.1:" + ports.get(1) + "\n"
-            + "helper.dealer = 127.0.0.1:" + ports.get(2) + "\n"
-            + "tls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n"
-            + "timeout = " + timeout.toSeconds() + "s\nconnect-timeout = 60s\n";
+        final String text = LoopbackNetwork.configText("additive-dealer", 2, List.of("dealer"),
+            "timeout = " + timeout.toSeconds() + "s\nconnect-timeout = 60s\n");
         try {
             Files.createDirectories(dir);
             final Path file = dir.resolve("network.conf");
@@ -129,26 +124,4 @@ final class ServiceDeployment implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** {@code n} ports that were free a moment ago on loopback. */
-    static List<Integer> freePorts(final int n) {
-        final List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                held.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            return held.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (final ServerSocket s : held) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // the port is free either way
-                }
-            }
-        }
-    }
-}
+    }}

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.obscura.data.Mnist;
 import dev.obscura.data.MnistSplit;
+import dev.obscura.network.LoopbackNetwork;
 import dev.obscura.nn.engine.PlainEngine;
 import dev.obscura.nn.io.ModelFile;
 import dev.obscura.nn.models.MnistCnn;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,31 +33,14 @@ class ServeCommandTest {
 
     @Test
     void shouldClassifyAcrossProcessesFailClearlyWhenAPartyDiesAndWorkOnceItRejoins() throws Exception {
-        final Path mnist = SyntheticMnist.write(dir.resolve("mnist"), 1, IMAGES);
-        final Path model = dir.resolve("model.obscura");
-        final PlainEngine plain = new PlainEngine();
-        ModelFile.save(MnistCnn.create(plain, 5), plain, model);
-        final List<Integer> ports = ServiceDeployment.freePorts(3);
-        final Path conf = dir.resolve("network.conf");
-        Files.writeString(conf, "suite = additive-dealer\nparty.0 = 127.0.0.1:" + ports.get(0) + "\nparty.1 = 127.0.0.1:"
-            + ports.get(1) + "\nhelper.dealer = 127.0.0.1:" + ports.get(2) + "\ntls.ca = certs/ca.crt\n"
-            + "tls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\ntimeout = 20s\nconnect-timeout = 60s\n");
-        final CommandRun certs = CommandRun.of("certs", "--config", conf.toString(), "--client", "alice");
-        assertEquals(0, certs.status(), certs.out() + certs.err());
-        assertTrue(certs.out().contains("and 1 clients"), certs.out());
-        final Deployment d = Deployment.of(dir, conf);
-
-        // The plaintext predictions of the same images, normalised as the loader does.
-        final MnistSplit test = Mnist.load(mnist, 0, IMAGES).test();
-        final float[][] images = new float[IMAGES][MnistSplit.PIXELS];
-        for (int i = 0; i < IMAGES; i++) {
-            test.copyBatch(i, 1, images[i], new int[1]);
-        }
-        final int[] expected = ServeLoadCommand.plaintext(ModelFile.read(model), images);
+        final Fixture f = fixture(5);
+        final Deployment d = f.deployment();
+        final Path conf = f.conf();
+        final Path model = f.model();
+        final int[] expected = f.expected();
 
         Deployment.Running[] service = start(d, conf, model, "2");
-        final String[] classify = {"classify", "--config", conf.toString(), "--name", "alice", "--mnist-test",
-            "" + IMAGES, "--data", mnist.toString(), "--batch", "2", "--timeout", "60"};
+        final String[] classify = f.classify();
         assertArrayEquals(expected, predictions(CommandRun.of(classify)));
 
         // Party 1 dies: the next request fails with an error that names a party, within the time-out.
@@ -92,27 +78,12 @@ class ServeCommandTest {
 
     @Test
     void shouldServeAPlannedNumberOfBatchesFromPreprocessingFilesWithoutADealer() throws Exception {
-        final Path mnist = SyntheticMnist.write(dir.resolve("mnist"), 1, IMAGES);
-        final Path model = dir.resolve("model.obscura");
-        final PlainEngine plain = new PlainEngine();
-        ModelFile.save(MnistCnn.create(plain, 6), plain, model);
-        final List<Integer> ports = ServiceDeployment.freePorts(3);
-        final Path conf = dir.resolve("network.conf");
-        Files.writeString(conf, "suite = additive-dealer\nparty.0 = 127.0.0.1:" + ports.get(0) + "\nparty.1 = 127.0.0.1:"
-            + ports.get(1) + "\nhelper.dealer = 127.0.0.1:" + ports.get(2) + "\ntls.ca = certs/ca.crt\n"
-            + "tls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\ntimeout = 20s\nconnect-timeout = 60s\n");
-        final CommandRun certs = CommandRun.of("certs", "--config", conf.toString(), "--client", "alice");
-        assertEquals(0, certs.status(), certs.out() + certs.err());
-        final Deployment d = Deployment.of(dir, conf);
-        final MnistSplit test = Mnist.load(mnist, 0, IMAGES).test();
-        final float[][] images = new float[IMAGES][MnistSplit.PIXELS];
-        for (int i = 0; i < IMAGES; i++) {
-            test.copyBatch(i, 1, images[i], new int[1]);
-        }
-        final int[] expected = ServeLoadCommand.plaintext(ModelFile.read(model), images);
-        final String c = conf.toString();
-        final String[] classify = {"classify", "--config", c, "--name", "alice", "--mnist-test", "" + IMAGES,
-            "--data", mnist.toString(), "--batch", "2", "--timeout", "60"};
+        final Fixture f = fixture(6);
+        final Deployment d = f.deployment();
+        final Path model = f.model();
+        final int[] expected = f.expected();
+        final String c = f.conf().toString();
+        final String[] classify = f.classify();
 
         // 1. With the dealer online, record the plan of two passes (two requests of two images: two batches).
         final Path planFile = dir.resolve("serve.plan");
@@ -164,6 +135,38 @@ class ServeCommandTest {
         assertEquals(2, noBatches.status());
         assertTrue(noBatches.err().startsWith("obscura: --preprocessing and --record-plan need --batches K"),
             noBatches.err());
+    }
+
+    /** A model, MNIST images, a loopback configuration with a certificate for client alice, and what to expect. */
+    private record Fixture(Deployment deployment, Path conf, Path model, int[] expected, String[] classify) {
+    }
+
+    private Fixture fixture(final int modelSeed) {
+        final Path mnist = SyntheticMnist.write(dir.resolve("mnist"), 1, IMAGES);
+        final Path model = dir.resolve("model.obscura");
+        final PlainEngine plain = new PlainEngine();
+        ModelFile.save(MnistCnn.create(plain, modelSeed), plain, model);
+        final Path conf = dir.resolve("network.conf");
+        try {
+            Files.writeString(conf, LoopbackNetwork.configText("additive-dealer", 2, List.of("dealer"),
+                "timeout = 20s\nconnect-timeout = 60s\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        final CommandRun certs = CommandRun.of("certs", "--config", conf.toString(), "--client", "alice");
+        assertEquals(0, certs.status(), certs.out() + certs.err());
+        assertTrue(certs.out().contains("and 1 clients"), certs.out());
+
+        // The plaintext predictions of the same images, normalised as the loader does.
+        final MnistSplit test = Mnist.load(mnist, 0, IMAGES).test();
+        final float[][] images = new float[IMAGES][MnistSplit.PIXELS];
+        for (int i = 0; i < IMAGES; i++) {
+            test.copyBatch(i, 1, images[i], new int[1]);
+        }
+        final String[] classify = {"classify", "--config", conf.toString(), "--name", "alice", "--mnist-test",
+            "" + IMAGES, "--data", mnist.toString(), "--batch", "2", "--timeout", "60"};
+        return new Fixture(Deployment.of(dir, conf), conf, model, ServeLoadCommand.plaintext(ModelFile.read(model),
+            images), classify);
     }
 
     private static Deployment.Running[] start(final Deployment d, final Path conf, final Path model,

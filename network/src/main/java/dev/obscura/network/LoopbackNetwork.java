@@ -68,17 +68,7 @@ public final class LoopbackNetwork implements ClusterNetwork {
      */
     public static NetworkConfig deployment(final Path dir, final String suite, final int parties,
                                            final List<String> helpers, final String extra) {
-        final List<Integer> ports = freePorts(parties + helpers.size());
-        final StringBuilder text = new StringBuilder("# loopback test deployment\nsuite = ").append(suite).append('\n');
-        for (int p = 0; p < parties; p++) {
-            text.append("party.").append(p).append(" = 127.0.0.1:").append(ports.get(p)).append('\n');
-        }
-        for (int h = 0; h < helpers.size(); h++) {
-            text.append("helper.").append(helpers.get(h)).append(" = 127.0.0.1:").append(ports.get(parties + h))
-                .append('\n');
-        }
-        text.append("tls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n")
-            .append(extra);
+        final String text = configText(suite, parties, helpers, extra);
         try {
             Files.createDirectories(dir);
             final Path file = dir.resolve("network.conf");
@@ -91,8 +81,29 @@ public final class LoopbackNetwork implements ClusterNetwork {
         }
     }
 
+    /**
+     * The text of a loopback configuration: {@code parties} parties and the named helpers on 127.0.0.1 ports that
+     * were free a moment ago, the suite, certificates under {@code certs/} named after the endpoints, and
+     * {@code extra} lines. {@link #deployment} writes it with the certificates; callers that issue their own
+     * certificates (client names too, or the {@code obscura certs} command) write it themselves.
+     */
+    public static String configText(final String suite, final int parties, final List<String> helpers,
+                                    final String extra) {
+        final List<Integer> ports = freePorts(parties + helpers.size());
+        final StringBuilder text = new StringBuilder("# loopback test deployment\nsuite = ").append(suite).append('\n');
+        for (int p = 0; p < parties; p++) {
+            text.append("party.").append(p).append(" = 127.0.0.1:").append(ports.get(p)).append('\n');
+        }
+        for (int h = 0; h < helpers.size(); h++) {
+            text.append("helper.").append(helpers.get(h)).append(" = 127.0.0.1:").append(ports.get(parties + h))
+                .append('\n');
+        }
+        return text.append("tls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n")
+            .append(extra).toString();
+    }
+
     /** {@code n} ports that were free a moment ago on 127.0.0.1. */
-    static List<Integer> freePorts(final int n) {
+    public static List<Integer> freePorts(final int n) {
         final List<ServerSocket> held = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {

@@ -1,10 +1,10 @@
 package dev.obscura.federated.worker;
 
 import dev.obscura.data.LabelledImages;
+import dev.obscura.network.LoopbackNetwork;
 import dev.obscura.network.TestCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +38,7 @@ public final class LoopbackWorkers implements AutoCloseable {
      */
     public static LoopbackWorkers start(final Path dir, final List<String> names, final String extra,
                                        final Map<String, Map<String, LabelledImages>> datasets) {
-        final List<Integer> ports = freePorts(names.size());
+        final List<Integer> ports = LoopbackNetwork.freePorts(names.size());
         final StringBuilder text = new StringBuilder("# test deployment\n");
         for (int i = 0; i < names.size(); i++) {
             text.append("worker.").append(names.get(i)).append(" = 127.0.0.1:").append(ports.get(i)).append('\n');
@@ -72,12 +72,9 @@ public final class LoopbackWorkers implements AutoCloseable {
      * secure group of two workers; returns the line that names it ({@code mpc.NAME} lines still to be added).
      */
     public static String twoPartyMpc(final Path dir) {
-        final List<Integer> ports = freePorts(3);
         try {
-            Files.writeString(dir.resolve("mpc.conf"), "suite = additive-dealer\nparty.0 = 127.0.0.1:" + ports.get(0)
-                + "\nparty.1 = 127.0.0.1:" + ports.get(1) + "\nhelper.dealer = 127.0.0.1:" + ports.get(2)
-                + "\ntls.ca = certs/ca.crt\ntls.certificate = certs/{name}.crt\ntls.key = certs/{name}.key\n"
-                + "timeout = 30s\nconnect-timeout = 20s\n");
+            Files.writeString(dir.resolve("mpc.conf"), LoopbackNetwork.configText("additive-dealer", 2,
+                List.of("dealer"), "timeout = 30s\nconnect-timeout = 20s\n"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -108,26 +105,6 @@ public final class LoopbackWorkers implements AutoCloseable {
     public WorkerServer server(final String name) {
         return servers.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(
             () -> new IllegalArgumentException("no worker is called " + name));
-    }
-
-    private static List<Integer> freePorts(final int n) {
-        final List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets.add(new ServerSocket(0));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (final ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // ignored: a probe socket
-                }
-            }
-        }
     }
 
     /** Stops every worker. */
