@@ -219,8 +219,6 @@ final class InferenceService implements AutoCloseable {
     private volatile boolean crash;
     /** The session's planned end, if any. */
     private final Plan plan;
-    /** Batches this party has run in the current session. */
-    private long sessionBatches;
     /** Whether a session of this party ever formed and shared the model (then a broken one is joined again). */
     private volatile boolean served;
     private final RpcServer server;
@@ -432,6 +430,12 @@ final class InferenceService implements AutoCloseable {
         }
     }
 
+    /** Records the service's first failure and fails every request with it. */
+    private void fail(final String why) {
+        failure.compareAndSet(null, why);
+        failAll(failure.get());
+    }
+
     private void failAll(final String why) {
         for (final Pending p : pending.values()) {
             if (p.answer.completeExceptionally(new IllegalStateException(why))) {
@@ -452,8 +456,7 @@ final class InferenceService implements AutoCloseable {
                             serve(ops);
                         } catch (RuntimeException e) {
                             // Fail the clients now, not after the runtime has closed its connections (seconds later).
-                            failure.compareAndSet(null, "compute party " + self + " stopped: " + e.getMessage());
-                            failAll(failure.get());
+                            fail("compute party " + self + " stopped: " + e.getMessage());
                             throw e;
                         }
                         return null;
@@ -461,8 +464,7 @@ final class InferenceService implements AutoCloseable {
                     return; // stopped: by close() at the leader, by the leader's stop elsewhere
                 } catch (RuntimeException e) {
                     final String why = "compute party " + self + " stopped: " + e.getMessage();
-                    failure.compareAndSet(null, why);
-                    failAll(failure.get());
+                    fail(why);
                     // A session that never formed (a wrong certificate or setting) ends the service: it would not
                     // form on a second try either. One that served and broke is joined again.
                     if (stopping || crash || !served || plan.planned()) {
@@ -498,7 +500,7 @@ final class InferenceService implements AutoCloseable {
             LOG.log(Level.INFO, "compute party {0} ready: model shared, max-batch={1}", self, settings.maxBatch());
             final Preprocessing pre = ops.preprocessing().orElse(null);
             Preprocessing.Plan recorded = null;
-            sessionBatches = 0;
+            long batchesRun = 0;
             while (true) {
                 final List<Pending> batch;
                 final int[] counts;
@@ -508,7 +510,7 @@ final class InferenceService implements AutoCloseable {
                     if (crash) {
                         throw new IllegalStateException("party crashed (test)");
                     }
-                    if (plan.planned() && sessionBatches >= plan.batches()) {
+                    if (plan.planned() && batchesRun >= plan.batches()) {
                         // The planned batches are done (the preprocessing file used up, or the plan recorded).
                         stopping = true;
                         LOG.log(Level.INFO, "compute party {0}: the {1} planned batches are done, stopping", self,
@@ -566,7 +568,7 @@ final class InferenceService implements AutoCloseable {
                     // Every party records the same first pooled batch, so every filler asks for the same plan.
                     filler = pre.fillInBackground(recorded, settings.poolDepth());
                 }
-                sessionBatches++;
+                batchesRun++;
                 answer(batch, counts, logits, pooled);
             }
         } finally {

@@ -100,10 +100,8 @@ final class SecAggRequests {
                 final double sigma = in.f64("noise multiplier");
                 final double clip = in.f64("clip");
                 final int fracBits = in.i32("frac bits");
-                if (fracBits < 0 || fracBits > 30) {
-                    throw new IllegalArgumentException("frac bits must be in [0, 30], fracBits=" + fracBits);
-                }
-                // Checks sigma and clip (positive, finite, a deviation the grid can carry) before the sum is formed.
+                // FixedPoint checks the bits, GaussianNoise sigma and clip (positive, finite, a deviation the grid can
+                // carry), all before the sum is formed.
                 sum(round, set, GaussianNoise.forSensitivity(sigma, clip, new FixedPoint(fracBits)), out);
             }
             default -> throw new IllegalStateException("not a secure-aggregation request, op=" + op);

@@ -179,7 +179,6 @@ public final class DealerClient {
     }
 
     /** This party's shares of {@code request}: prefetched if available, else from the dealer now. */
-    @SuppressWarnings("unchecked")
     public <M extends AutoCloseable> M take(final Correlation<M> request) {
         final BackgroundFill fill = background;
         if (fill != null && prefetched.isEmpty()) {
@@ -187,12 +186,7 @@ public final class DealerClient {
         }
         if (!prefetched.isEmpty()) {
             final Prefetched next = prefetched.poll();
-            if (!Correlation.same(next.request(), request)) {
-                throw new IllegalStateException("the computation asked for " + request.kind()
-                    + " material that does not match the next prefetched request (" + next.request().kind()
-                    + "): it differs from the recorded run; prefetched=" + (prefetched.size() + 1));
-            }
-            return (M) next.material();
+            return matching(next, request, "the next prefetched request", "; prefetched=" + (prefetched.size() + 1));
         }
         return fetch(request);
     }
@@ -299,7 +293,6 @@ public final class DealerClient {
         private final Object room = new Object();
         private volatile RuntimeException failure;
         private volatile boolean stopping;
-        private long runsFetched;
 
         private BackgroundFill(final List<Correlation<?>> plan, final int depth) {
             this.plan = plan;
@@ -312,11 +305,6 @@ public final class DealerClient {
         @Override
         public int depth() {
             return queued() / plan.size();
-        }
-
-        /** Runs of the plan fetched so far. */
-        public synchronized long runsFetched() {
-            return runsFetched;
         }
 
         private int queued() {
@@ -344,9 +332,6 @@ public final class DealerClient {
                             queue.add(new Prefetched(r, material));
                         }
                     }
-                    synchronized (this) {
-                        runsFetched++;
-                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -357,7 +342,6 @@ public final class DealerClient {
             }
         }
 
-        @SuppressWarnings("unchecked")
         private <M extends AutoCloseable> M take(final Correlation<M> request) {
             final long timeoutMillis = session.transport().timeout().toMillis();
             final Prefetched next;
@@ -388,18 +372,13 @@ public final class DealerClient {
             synchronized (room) {
                 room.notifyAll();
             }
-            if (!Correlation.same(next.request(), request)) {
-                release(next);
-                throw new IllegalStateException("the computation asked for " + request.kind()
-                    + " material that does not match the background filler's plan (" + next.request().kind()
-                    + "): it differs from the recorded run");
-            }
-            return (M) next.material();
+            return matching(next, request, "the background filler's plan", "");
         }
 
         /**
          * Stops the filler, waits for it (at most two seconds: one inside a fetch ends when the transport closes, and
-         * releases what it was fetching) and releases what it fetched and nobody took. The party's takes fail from now on. Idempotent.
+         * releases what it was fetching) and releases what it fetched and nobody took. The party's takes fail from
+         * now on. Idempotent.
          */
         @Override
         public void close() {
@@ -425,6 +404,21 @@ public final class DealerClient {
             return "BackgroundFill[party=" + session.partyId() + ", plan=" + plan.size() + " requests, depth="
                 + depth + ", ready=" + depth() + "]";
         }
+    }
+
+    /**
+     * {@code next}'s material when it is what the computation asks for; else releases it and fails: the program
+     * differs from the one that was recorded.
+     */
+    @SuppressWarnings("unchecked")
+    private static <M extends AutoCloseable> M matching(final Prefetched next, final Correlation<M> request,
+                                                        final String source, final String detail) {
+        if (!Correlation.same(next.request(), request)) {
+            release(next);
+            throw new IllegalStateException("the computation asked for " + request.kind() + " material that does not"
+                + " match " + source + " (" + next.request().kind() + "): it differs from the recorded run" + detail);
+        }
+        return (M) next.material();
     }
 
     private static void release(final Prefetched p) {
