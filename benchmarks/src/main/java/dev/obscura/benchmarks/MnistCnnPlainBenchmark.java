@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The plaintext twin of {@link MnistCnnBenchmark}: the same model code on the {@code float} engine, on each GEMM:
- * OpenBLAS (the default where {@code obscura-native} loads; its own threads, one per core) and the pure-Java one
- * (one thread).
+ * OpenBLAS (the default where {@code obscura-native} loads; one OpenBLAS thread unless {@code OPENBLAS_NUM_THREADS}
+ * is set, as {@code OpenBlasFloatGemm} explains) and the pure-Java one (one thread).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

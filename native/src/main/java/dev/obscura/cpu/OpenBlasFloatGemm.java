@@ -17,8 +17,13 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * {@code libjniobscura} finds {@code cblas_sgemm} through the address JavaCPP's loader reports, so it does not link
  * against OpenBLAS at build time.
  *
- * <p>OpenBLAS runs its own threads: as many as the cores, or {@code OPENBLAS_NUM_THREADS}. Thread-safe and stateless:
- * one instance serves every engine.
+ * <p>OpenBLAS runs on one thread unless {@code OPENBLAS_NUM_THREADS} says otherwise: the plaintext engine's GEMMs
+ * are the skinny products of a batch's im2col (16 rows by 36,864 columns, an inner dimension of 25, in
+ * {@code MnistCnn}), which OpenBLAS's threads barely speed up, and between calls its idle workers spin on the cores
+ * that the engine's own parallel loops (im2col, pooling, ReLU) need. On the 2-core Zen 5 machine one OpenBLAS thread
+ * took an epoch of {@code MnistCnn} training from 17.0 to 14.3 s (docs/PERFORMANCE.md). Setting the count is
+ * process-wide, as OpenBLAS keeps it; a program that wants OpenBLAS's threads for its own products sets
+ * {@code OPENBLAS_NUM_THREADS}. Thread-safe and stateless: one instance serves every engine.
  */
 final class OpenBlasFloatGemm implements FloatGemm {
     /** The name {@link dev.obscura.backend.FloatGemms} knows it by. */
@@ -70,6 +75,8 @@ final class OpenBlasFloatGemm implements FloatGemm {
 
     /** Loads OpenBLAS and libjniobscura on first use (discovery's availability check), once per process. */
     private static final class Library {
+        /** The variable that, when set, leaves OpenBLAS's thread count to OpenBLAS. */
+        static final String THREADS_ENVIRONMENT = "OPENBLAS_NUM_THREADS";
         static final String FAILURE;
         static final long SGEMM;
 
@@ -84,6 +91,9 @@ final class OpenBlasFloatGemm implements FloatGemm {
                         failure = "OpenBLAS loaded but exports no cblas_sgemm";
                     } else {
                         address = p.address();
+                        if (System.getenv(THREADS_ENVIRONMENT) == null) {
+                            openblas_nolapack.blas_set_num_threads(1);
+                        }
                     }
                 } catch (final LinkageError | RuntimeException e) {
                     // UnsatisfiedLinkError (no OpenBLAS for this platform), NoClassDefFoundError (jar missing).
