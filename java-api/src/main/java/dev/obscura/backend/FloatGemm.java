@@ -19,6 +19,9 @@ package dev.obscura.backend;
  * {@code c} must not overlap {@code a} or {@code b}. The order of the additions is the implementation's, so two
  * implementations agree to rounding, not bit for bit. Every implementation first calls {@link #checkArguments}, so a
  * bad call gets the same error everywhere and a native one never reads or writes out of bounds.
+ *
+ * <p>Implementations are thread-safe: the plain engine splits one product over the cores and calls its GEMM from
+ * several threads at once, on disjoint parts of {@code c}.
  */
 public interface FloatGemm {
 

@@ -10,7 +10,7 @@ package dev.obscura.backend;
  * transposed B is packed into a contiguous block first, so the inner loop always has unit stride. A is read as
  * scalars, so its layout does not matter.
  *
- * <p>Not thread-safe: the packing buffer is per instance.
+ * <p>Thread-safe, as {@link FloatGemm} asks: each calling thread packs into its own buffer.
  */
 public final class JavaFloatGemm implements FloatGemm {
     /** The name {@link FloatGemms} knows it by. */
@@ -20,7 +20,8 @@ public final class JavaFloatGemm implements FloatGemm {
     /** Columns of B (and C) per block. */
     static final int NC = 512;
 
-    private final float[] packB = new float[KC * NC];
+    /** The packing buffer of transposed B blocks, one per calling thread (the plain engine splits a product). */
+    private final ThreadLocal<float[]> packBuffers = ThreadLocal.withInitial(() -> new float[KC * NC]);
 
     @Override
     public String name() {
@@ -42,6 +43,7 @@ public final class JavaFloatGemm implements FloatGemm {
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
+        final float[] packB = packBuffers.get();
         // The A step between consecutive p and consecutive i.
         final int aStepP = transA ? lda : 1;
         final int aStepI = transA ? 1 : lda;

@@ -4,8 +4,7 @@ import java.util.Optional;
 
 /**
  * Registers {@link JavaFloatGemm} ({@value JavaFloatGemm#NAME}, rank 100): always available, so a plain engine
- * always has a GEMM. Each call to {@link #create()} returns a new instance, as {@link JavaFloatGemm} is not
- * thread-safe.
+ * always has a GEMM. Each call to {@link #create()} returns a new instance (each keeps its own packing buffers).
  */
 public final class JavaFloatGemmProvider implements FloatGemmProvider {
     /** Rank among providers: OpenBLAS 200, Java 100. */

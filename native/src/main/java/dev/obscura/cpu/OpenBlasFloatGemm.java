@@ -20,8 +20,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * <p>OpenBLAS runs on one thread unless {@code OPENBLAS_NUM_THREADS} says otherwise: the plaintext engine's GEMMs
  * are the skinny products of a batch's im2col (16 rows by 36,864 columns, an inner dimension of 25, in
  * {@code MnistCnn}), which OpenBLAS's threads barely speed up, and between calls its idle workers spin on the cores
- * that the engine's own parallel loops (im2col, pooling, ReLU) need. On the 2-core Zen 5 machine one OpenBLAS thread
- * took an epoch of {@code MnistCnn} training from 17.0 to 14.3 s (docs/PERFORMANCE.md). Setting the count is
+ * that the engine's own parallel loops (im2col, pooling, ReLU) need; the engine splits its products over the cores
+ * itself ({@code CoreSplitGemm} in {@code obscura-nn}). Setting the count is
  * process-wide, as OpenBLAS keeps it; a program that wants OpenBLAS's threads for its own products sets
  * {@code OPENBLAS_NUM_THREADS}. Thread-safe and stateless: one instance serves every engine.
  */

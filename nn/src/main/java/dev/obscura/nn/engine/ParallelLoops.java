@@ -9,8 +9,8 @@ import java.util.concurrent.ForkJoinTask;
  * fork-join pool and the first on the calling thread, which then joins (and runs any range no worker took). Every
  * element is computed as in the sequential loop, so the results do not depend on the split.
  *
- * <p>The GEMMs between the loops run on the calling thread: the OpenBLAS GEMM keeps OpenBLAS on one thread, whose
- * idle workers would otherwise spin on the cores these loops use.
+ * <p>The GEMMs between the loops are split the same way ({@code CoreSplitGemm}); the OpenBLAS GEMM keeps OpenBLAS on
+ * one thread, whose idle workers would otherwise spin on the cores these loops use.
  */
 final class ParallelLoops {
     /** A loop body over the iterations {@code [from, to)}. */

@@ -17,7 +17,7 @@ import java.util.Objects;
  * ({@code FloatConvolutions}), with buffers kept and reused, so a training step allocates only its results. Windows
  * (of convolutions and poolings) are placed by the {@link WindowGeometry} the secure engine's backend kernels use,
  * and walked by float loops ({@code FloatWindows}). The elementwise and window loops run split over the cores
- * ({@code ParallelLoops}), the GEMMs on the GEMM's own threads; no result depends on the split.
+ * ({@code ParallelLoops}), and so do the GEMMs ({@code CoreSplitGemm}); no loop's result depends on the split.
  *
  * <p>Not thread-safe (the convolutions' buffers are per instance): one engine per thread.
  */
@@ -39,8 +39,8 @@ public final class PlainEngine implements TensorEngine<PlainTensor> {
 
     /** An engine whose convolution GEMMs take at most {@code maxColumnFloats} floats of im2col matrix (tests). */
     PlainEngine(final FloatGemm gemm, final long maxColumnFloats) {
-        this.gemm = Objects.requireNonNull(gemm, "gemm");
-        this.convolutions = new FloatConvolutions(gemm, maxColumnFloats);
+        this.gemm = new CoreSplitGemm(Objects.requireNonNull(gemm, "gemm"));
+        this.convolutions = new FloatConvolutions(this.gemm, maxColumnFloats);
     }
 
     /** The name of the GEMM behind the matrix products and convolutions, for example {@code "openblas"}. */
