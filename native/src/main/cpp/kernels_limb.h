@@ -1,6 +1,6 @@
 // The ring GEMM over Z_2^64 through 8-bit limbs, as int8 dot products with 32-bit sums: on AVX-512 VNNI (vpdpbusd)
 // and on AMX-INT8 tiles (tdpbsud). The decomposition, its exactness bound and the CPU mappings are described in
-// docs/LIMB_GEMM.md; the CUDA backend uses the same decomposition on tensor cores.
+// docs/LIMB_GEMM.md, which a GPU backend on tensor cores cites too.
 //
 // Part of kernels_limb.cpp, which includes it after kernels_support.h and kernels_gemm.h: both kernels are micro-kernel
 // families for gemm_blocked. The word-multiply GEMM (kernels_matmul.h) stays the default wherever it is faster.
@@ -14,7 +14,7 @@ namespace {
 
 // ------------------------------------------------------------------------------------------------ the decomposition
 //
-// A product over Z_2^64 from bytes (docs/LIMB_GEMM.md, "Decomposition"). B's elements are split into their eight
+// A product over Z_2^64 from bytes (docs/LIMB_GEMM.md, "The decomposition"). B's elements are split into their eight
 // unsigned bytes b_j (0..255), A's into eight signed digits d_i (-128..127) with
 //
 //   a = sum_i d_i 2^(8i) mod 2^64,   d_i = byte_i((a + M) xor M) read as int8,   M = 0x8080808080808080,
