@@ -77,7 +77,7 @@ final class FaultTest {
             assertTrue(ms < TIMEOUT_MS + 1000, "endpoint " + e + " failed " + ms + " ms after the fault: "
                 + te.getMessage());
         }
-        assertEquals(0, Loopback.threads("obscura-net-"), "I/O threads left running");
+        assertEquals(0, Loopback.threadsAfterShutdown("obscura-net-"), "I/O threads left running");
         assertEquals(0, counted.metric().usedDirectMemory() + counted.metric().usedHeapMemory(), "buffers leaked");
         if (socketsBefore >= 0) {
             assertEquals(socketsBefore, Loopback.openSockets(), "sockets left open");

@@ -110,6 +110,26 @@ final class Loopback {
             && t.getName().startsWith(prefix)).count();
     }
 
+    /**
+     * The live threads named {@code prefix...} once they have all ended, or after 5 seconds, whichever comes first.
+     * An event loop that a test froze on purpose ends only after the freeze lets go, which may be just after the
+     * other endpoints have closed; a leaked thread stays and is still counted.
+     */
+    static long threadsAfterShutdown(final String prefix) {
+        final long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        long live = threads(prefix);
+        while (live > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            live = threads(prefix);
+        }
+        return live;
+    }
+
     private static boolean warm;
 
     /**
