@@ -14,13 +14,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link OffHeapMemory} states and applies the rule that decides where a block goes.
  *
  * <p>A thread's pool outlives nothing: when the thread has ended and its pool is unreachable, the cleaner zeroes its
- * blocks and moves them to the shared pool. The pools together hold at most {@code obscura.memory.pool.bytes}
- * (default 1 GiB); a block beyond that goes back to the system. Pooled blocks count against the {@link MemoryBudget},
- * and {@link #trim} gives them back (zeroed) when an allocation needs the room.
+ * blocks and moves them to the shared pool. Pooled blocks count against the {@link MemoryBudget}, and {@link #trim}
+ * gives them back (zeroed) when an allocation needs the room, so by default the pools are bounded by the budget alone:
+ * they keep the largest working set a computation has had, ready for the next step. A fixed cap below that
+ * ({@code obscura.memory.pool.bytes}; a block beyond it goes back to the system) makes every step whose temporaries
+ * exceed the cap give its blocks back and fault fresh pages in again: with the former default of 1 GiB, secure
+ * inference of 256-image batches (about 1.3 GB of temporaries) ran at 126 images/s instead of 443.
  */
 final class BlockPool {
     private static final int CLASSES = 64;
-    private static final long CAP = Long.getLong("obscura.memory.pool.bytes", 1L << 30);
+    /** A fixed cap on pooled bytes, or 0 for the budget's ({@link MemoryBudget#limit()}, which may change). */
+    private static final long CAP = Long.getLong("obscura.memory.pool.bytes", 0);
     private static final AtomicLong POOLED = new AtomicLong();
     private static final Stacks SHARED = new Stacks();
     /** Every thread's pool, for {@link #trim}; a pool leaves when its thread's blocks are retired. */
@@ -121,11 +125,16 @@ final class BlockPool {
     }
 
     private static boolean admit(final int c) {
-        if (POOLED.addAndGet(OffHeapMemory.capacity(c)) <= CAP) {
+        if (POOLED.addAndGet(OffHeapMemory.capacity(c)) <= cap()) {
             return true;
         }
         POOLED.addAndGet(-OffHeapMemory.capacity(c));
         return false;
+    }
+
+    /** The most bytes the pools hold: {@code obscura.memory.pool.bytes} when set, else the budget as it is now. */
+    static long cap() {
+        return CAP > 0 ? CAP : MemoryBudget.limit();
     }
 
     /** Moves this thread's pooled blocks, zeroed, to the shared pool (or back to the system when it is full). */

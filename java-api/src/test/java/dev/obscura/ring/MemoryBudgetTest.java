@@ -58,6 +58,29 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void shouldPoolUpToTheBudgetWhenNoPoolCapIsSet() {
+        // The build sets no obscura.memory.pool.bytes: the pools follow the budget, whatever it is now.
+        assertEquals(MemoryBudget.limit(), BlockPool.cap());
+        try (MemoryBudget.Restore r = MemoryBudget.setLimit(3L << 40)) {
+            assertEquals(3L << 40, BlockPool.cap(), "a budget of 3 TiB lets the pools keep up to 3 TiB");
+        }
+        assertEquals(MemoryBudget.limit(), BlockPool.cap());
+        // Freed blocks stay pooled up to the budget: every block of a working set is kept for the next step.
+        BlockPool.trim(Long.MAX_VALUE);
+        final long before = OffHeapMemory.reservedBytes();
+        try (MemoryBudget.Restore r = MemoryBudget.setLimit(before + 9 * MIB)) {
+            final RingTensor[] set = new RingTensor[4];
+            for (int i = 0; i < set.length; i++) {
+                set[i] = RingTensor.uninitialized((int) (2 * MIB / Long.BYTES));
+            }
+            for (final RingTensor t : set) {
+                t.close();
+            }
+            assertTrue(MemoryBudget.pooled() >= 8 * MIB, "pooled=" + MemoryBudget.pooled());
+        }
+    }
+
+    @Test
     void shouldRefuseBeyondTheBudgetEvenWhenAPooledBlockCouldServeTheRequest() {
         final int[] shape = {(int) (2 * MIB / Long.BYTES)};
         RingTensor.uninitialized(shape).close();
