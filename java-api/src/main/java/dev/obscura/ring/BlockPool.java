@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * they keep the largest working set a computation has had, ready for the next step. A fixed cap below that
  * ({@code obscura.memory.pool.bytes}; a block beyond it goes back to the system) makes every step whose temporaries
  * exceed the cap give its blocks back and fault fresh pages in again: with the former default of 1 GiB, secure
- * inference of 256-image batches (about 1.3 GB of temporaries) ran at 126 images/s instead of 443.
+ * inference of 256-image batches (about 1.3 GB of temporaries) ran at 126 to 164 images/s, and at 481 with the pools
+ * bounded by the budget (docs/PERFORMANCE.md).
  */
 final class BlockPool {
     private static final int CLASSES = 64;

@@ -21,9 +21,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * are the skinny products of a batch's im2col (16 rows by 36,864 columns, an inner dimension of 25, in
  * {@code MnistCnn}), which OpenBLAS's threads barely speed up, and between calls its idle workers spin on the cores
  * that the engine's own parallel loops (im2col, pooling, ReLU) need; the engine splits its products over the cores
- * itself ({@code CoreSplitGemm} in {@code obscura-nn}). Setting the count is
- * process-wide, as OpenBLAS keeps it; a program that wants OpenBLAS's threads for its own products sets
- * {@code OPENBLAS_NUM_THREADS}. Thread-safe and stateless: one instance serves every engine.
+ * itself ({@code CoreSplitGemm} in {@code obscura-nn}). Setting the count is process-wide, as OpenBLAS keeps it; a
+ * program that wants OpenBLAS's threads for its own products sets {@code OPENBLAS_NUM_THREADS}. Thread-safe and
+ * stateless: one instance serves every engine.
  */
 final class OpenBlasFloatGemm implements FloatGemm {
     /** The name {@link dev.obscura.backend.FloatGemms} knows it by. */
