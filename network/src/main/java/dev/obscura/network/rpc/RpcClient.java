@@ -190,13 +190,12 @@ public final class RpcClient implements AutoCloseable {
         answer.whenComplete((r, t) -> timer.cancel(false));
         RpcFrames.write(ch, RpcFrameDescriptor.TYPE_REQUEST, id, request).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                final CompletableFuture<byte[]> lost = pending.remove(id);
-                if (lost != null) {
-                    final RpcException why = failure.get();
-                    lost.completeExceptionally(why != null ? new RpcException(why.reason(), why.getMessage())
-                        : new RpcException(Reason.DISCONNECTED, "cannot send to " + label + ": " + f.cause(),
-                            f.cause()));
-                }
+                // A write fails only on a connection that is going (its TLS engine closed, its socket gone), and the
+                // write may learn it before channelInactive does: fail the connection as a whole, as a failed read
+                // does, so that this call and every other in flight get the same reason whichever came first.
+                fail(new RpcException(Reason.DISCONNECTED, "the connection to " + label + " failed: "
+                    + RpcServer.describe(f.cause()), f.cause()));
+                f.channel().close();
             }
         });
         bytesSent.addAndGet(request.length);
